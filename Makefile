@@ -1,0 +1,63 @@
+# manim-diffusion: set-up, demo, tests and benchmarks.
+# `make demo` renders the smiley scene; `make test` runs ruff and pytest.
+
+PY      ?= python3
+VENV    := .venv
+PIP     := $(VENV)/bin/pip
+PYTHON  := $(VENV)/bin/python
+TORCH   := torch==2.13.0
+QUALITY ?= -qm
+PIPQ    := -q --disable-pip-version-check
+
+.PHONY: all venv sysdeps install install-test demo test bench clean
+
+all: install
+
+venv: $(VENV)/bin/python
+
+$(VENV)/bin/python:
+	$(PY) -m venv $(VENV)
+
+# manim builds pycairo and manimpango from source: it needs the cairo/pango headers.
+sysdeps:
+	@if pkg-config --exists cairo pangocairo 2>/dev/null; then \
+		echo "sysdeps: cairo and pangocairo found"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "sysdeps: installing libcairo2-dev libpango1.0-dev pkg-config"; \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libcairo2-dev libpango1.0-dev pkg-config; \
+	else \
+		echo "sysdeps: cairo/pango development files are missing; run:"; \
+		echo "    sudo apt-get install -y libcairo2-dev libpango1.0-dev pkg-config"; \
+		exit 1; \
+	fi
+
+# torch first, pinned to the local CPU wheel; constraints.txt keeps it (and pillow<13)
+# pinned while pip resolves the package's own range (torch>=2.1).
+$(VENV)/.installed: pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(PIP) install $(PIPQ) $(TORCH) -c constraints.txt
+	$(PIP) install $(PIPQ) -e . -c constraints.txt
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) install $(PIPQ) -e '.[test]' -c constraints.txt
+	touch $@
+
+install: venv sysdeps $(VENV)/.installed
+
+install-test: install $(VENV)/.installed-test
+
+demo: install
+	$(VENV)/bin/manim render $(QUALITY) scenes/ddpm_smiley.py DDPMSmiley
+
+test: install-test
+	$(VENV)/bin/ruff check manim_diffusion tests scenes benchmarks
+	$(PYTHON) -m pytest -q
+
+bench: install
+	$(PYTHON) benchmarks/cloud.py --json benchmarks/results.json
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache media/videos media/images \
+		benchmarks/results.json
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

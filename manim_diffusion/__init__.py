@@ -1,0 +1,26 @@
+"""manim-diffusion: Manim mobjects that explain diffusion models, and the engine behind them.
+
+The engine (``manim_diffusion.engine``) trains and samples with PyTorch and never
+imports manim; the mobjects (``manim_diffusion.mobjects``) only read its arrays.
+Names from both are available here; the mobjects load manim on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .engine import *  # noqa: F403
+from .engine import __all__ as _engine_all
+
+__version__ = "0.1.0"
+
+_MOBJECTS = ["ContourField", "DistributionCloud", "TimeBar", "TrajectoryTracer"]
+
+__all__ = [*_engine_all, *_MOBJECTS]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOBJECTS:
+        return getattr(importlib.import_module(".mobjects", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,52 @@
+"""The engine: datasets, schedules, models, training and samplers (PyTorch, no manim)."""
+
+from __future__ import annotations
+
+from .analytic import GaussianMixture
+from .datasets import DATASETS, dataset_names, make_dataset
+from .metrics import energy_distance, energy_distance_floor
+from .nets import MLPDenoiser
+from .objectives import OBJECTIVES, DiffusionModel, Prediction
+from .pretrained import (
+    CheckpointError,
+    list_pretrained,
+    load_checkpoint,
+    load_pretrained,
+    save_checkpoint,
+)
+from .samplers import DEFAULT_STEPS, SAMPLERS, sample
+from .schedules import SCHEDULES, CosineSchedule, LinearSchedule, Schedule, get_schedule
+from .train import Snapshot, TrainConfig, TrainingDiverged, TrainResult, train
+from .trajectory import Trajectory
+
+__all__ = [
+    "CheckpointError",
+    "CosineSchedule",
+    "DATASETS",
+    "DEFAULT_STEPS",
+    "DiffusionModel",
+    "GaussianMixture",
+    "LinearSchedule",
+    "MLPDenoiser",
+    "OBJECTIVES",
+    "Prediction",
+    "SAMPLERS",
+    "SCHEDULES",
+    "Schedule",
+    "Snapshot",
+    "TrainConfig",
+    "TrainResult",
+    "Trajectory",
+    "TrainingDiverged",
+    "dataset_names",
+    "energy_distance",
+    "energy_distance_floor",
+    "get_schedule",
+    "list_pretrained",
+    "load_checkpoint",
+    "load_pretrained",
+    "make_dataset",
+    "sample",
+    "save_checkpoint",
+    "train",
+]

@@ -1,0 +1,164 @@
+"""2D point sets: seeded float32 arrays of N points inside the box [-2.5, 2.5]^2."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+__all__ = ["DATASETS", "LABELLED", "make_dataset", "dataset_names"]
+
+BOX = 2.5
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def _finish(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    points = points[rng.permutation(len(points))]
+    return np.clip(points, -BOX, BOX).astype(np.float32)
+
+
+def _split(n: int, shares: list[float]) -> list[int]:
+    counts = [int(n * s) for s in shares]
+    counts[0] += n - sum(counts)
+    return counts
+
+
+def smiley(n: int, seed: int = 0) -> np.ndarray:
+    """A smiley face: outline circle, two eyes and a smiling mouth."""
+    rng = _rng(seed)
+    n_face, n_left, n_right, n_mouth = _split(n, [0.45, 0.1, 0.1, 0.35])
+    a = rng.uniform(0, 2 * np.pi, n_face)
+    face = 1.9 * np.c_[np.cos(a), np.sin(a)]
+    eyes = [
+        np.array([cx, 0.55]) + 0.2 * np.sqrt(rng.uniform(0, 1, (k, 1)))
+        * np.c_[np.cos(b := rng.uniform(0, 2 * np.pi, k)), np.sin(b)]
+        for cx, k in ((-0.65, n_left), (0.65, n_right))
+    ]
+    m = rng.uniform(np.pi * 1.15, np.pi * 1.85, n_mouth)
+    mouth = np.c_[1.1 * np.cos(m), 0.15 + 1.1 * np.sin(m)]
+    pts = np.concatenate([face, *eyes, mouth])
+    return _finish(pts + rng.normal(0, 0.04, pts.shape), rng)
+
+
+def _three_dots(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = _rng(seed)
+    angles = np.pi / 2 + 2 * np.pi * np.arange(3) / 3
+    centres = 1.5 * np.c_[np.cos(angles), np.sin(angles)]
+    labels = rng.integers(0, 3, n)
+    pts = centres[labels] + rng.normal(0, 0.25, (n, 2))
+    return np.clip(pts, -BOX, BOX).astype(np.float32), labels.astype(np.int64)
+
+
+def three_dots(n: int, seed: int = 0) -> np.ndarray:
+    """Three Gaussian blobs at the corners of a triangle (labels 0, 1, 2)."""
+    return _three_dots(n, seed)[0]
+
+
+def two_moons(n: int, seed: int = 0) -> np.ndarray:
+    """Two interleaved half circles."""
+    rng = _rng(seed)
+    k1, k2 = _split(n, [0.5, 0.5])
+    a, b = rng.uniform(0, np.pi, k1), rng.uniform(0, np.pi, k2)
+    upper = np.c_[np.cos(a), np.sin(a)]
+    lower = np.c_[1 - np.cos(b), 0.5 - np.sin(b)]
+    pts = (np.concatenate([upper, lower]) - [0.5, 0.25]) * 1.6
+    return _finish(pts + rng.normal(0, 0.06, pts.shape), rng)
+
+
+def swiss_roll(n: int, seed: int = 0) -> np.ndarray:
+    """A 2D swiss roll (a spiral band)."""
+    rng = _rng(seed)
+    r = 1.5 * np.pi * (1 + 2 * rng.uniform(0, 1, n))
+    pts = np.c_[r * np.cos(r), r * np.sin(r)] / 6.5
+    return _finish(pts + rng.normal(0, 0.05, pts.shape), rng)
+
+
+def checkerboard(n: int, seed: int = 0) -> np.ndarray:
+    """Uniform points on the dark squares of a 4x4 checkerboard."""
+    rng = _rng(seed)
+    cells = np.array([(i, j) for i in range(4) for j in range(4) if (i + j) % 2 == 0])
+    pick = cells[rng.integers(0, len(cells), n)]
+    pts = (pick + rng.uniform(0, 1, (n, 2))) - 2.0
+    return _finish(pts, rng)
+
+
+def rings(n: int, seed: int = 0) -> np.ndarray:
+    """Two concentric rings."""
+    rng = _rng(seed)
+    k1, k2 = _split(n, [0.6, 0.4])
+    radius = np.r_[np.full(k1, 1.8), np.full(k2, 0.8)]
+    a = rng.uniform(0, 2 * np.pi, n)
+    pts = radius[:, None] * np.c_[np.cos(a), np.sin(a)]
+    return _finish(pts + rng.normal(0, 0.05, pts.shape), rng)
+
+
+def spiral(n: int, seed: int = 0) -> np.ndarray:
+    """A single thin Archimedean spiral arm."""
+    rng = _rng(seed)
+    s = np.sqrt(rng.uniform(0, 1, n))
+    a = 4 * np.pi * s
+    pts = 2.0 * s[:, None] * np.c_[np.cos(a), np.sin(a)]
+    return _finish(pts + rng.normal(0, 0.04, pts.shape), rng)
+
+
+def gaussian_mixture(n: int, seed: int = 0) -> np.ndarray:
+    """Eight small Gaussians evenly spaced on a circle of radius 1.8."""
+    rng = _rng(seed)
+    angles = 2 * np.pi * np.arange(8) / 8
+    centres = 1.8 * np.c_[np.cos(angles), np.sin(angles)]
+    pts = centres[rng.integers(0, 8, n)] + rng.normal(0, 0.12, (n, 2))
+    return _finish(pts, rng)
+
+
+DATASETS: dict[str, Callable[[int, int], np.ndarray]] = {
+    "smiley": smiley,
+    "three_dots": three_dots,
+    "two_moons": two_moons,
+    "swiss_roll": swiss_roll,
+    "checkerboard": checkerboard,
+    "rings": rings,
+    "spiral": spiral,
+    "gaussian_mixture": gaussian_mixture,
+}
+
+#: Data sets that come with class labels.
+LABELLED: dict[str, Callable[[int, int], tuple[np.ndarray, np.ndarray]]] = {
+    "three_dots": _three_dots,
+}
+
+
+def dataset_names() -> list[str]:
+    """Names accepted by :func:`make_dataset`."""
+    return list(DATASETS)
+
+
+def make_dataset(
+    name: str, n: int, seed: int = 0, with_labels: bool = False
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """``n`` points of the data set ``name``, as float32 of shape ``(n, 2)``.
+
+    Parameters
+    ----------
+    name
+        One of :data:`DATASETS`.
+    n
+        Number of points, at least 1.
+    seed
+        Seed of the generator: the same seed gives the same points.
+    with_labels
+        Also return integer class labels (only for :data:`LABELLED` sets).
+    """
+    if name not in DATASETS:
+        raise ValueError(f"unknown data set {name!r}; choose one of: {', '.join(DATASETS)}")
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"the number of points must be a positive integer, got {n!r}")
+    if with_labels:
+        if name not in LABELLED:
+            raise ValueError(
+                f"data set {name!r} has no labels; labelled sets: {', '.join(LABELLED)}"
+            )
+        return LABELLED[name](int(n), seed)
+    return DATASETS[name](int(n), seed)

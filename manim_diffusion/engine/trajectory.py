@@ -1,0 +1,209 @@
+"""The Trajectory record: one sampling run, in library time (0 = noise, 1 = data)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["Trajectory"]
+
+
+@dataclass
+class Trajectory:
+    """Points of a sampling run at every step, in library time.
+
+    Parameters
+    ----------
+    times
+        Shape ``(S+1,)``, rising from 0 (pure noise) to 1 (data).
+    points
+        Shape ``(S+1, N, D)``: the N samples after each of the S steps
+        (``points[0]`` is the starting noise).
+    steps
+        Shape ``(S+1,)``: the sampler's own time label of each row, e.g. DDPM's
+        integer step ``T .. 0`` or a noise level sigma. Defaults to ``times``.
+    predictions
+        Optional, shape ``(S+1, N, D)``: the model's estimate of the clean point
+        (x0-hat) made at each row's time; the last row repeats the final points.
+    labels
+        Optional, shape ``(N,)`` integer class labels (conditional sampling).
+    sampler
+        Name of the sampler that made the run.
+    nfe
+        Number of network evaluations the run spent.
+    meta
+        Free-form string metadata (checkpoint hash, seed, ...).
+    """
+
+    times: np.ndarray
+    points: np.ndarray
+    steps: np.ndarray | None = None
+    predictions: np.ndarray | None = None
+    labels: np.ndarray | None = None
+    sampler: str = ""
+    nfe: int = 0
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.times = np.asarray(self.times, dtype=np.float64)
+        self.points = np.asarray(self.points, dtype=np.float32)
+        if self.times.ndim != 1 or len(self.times) < 1:
+            raise ValueError(f"times must have shape (S+1,), got {self.times.shape}")
+        if self.points.ndim != 3 or self.points.shape[0] != len(self.times):
+            raise ValueError(
+                f"points must have shape (S+1, N, D) = ({len(self.times)}, N, D), "
+                f"got {self.points.shape}"
+            )
+        if np.any(np.diff(self.times) < 0):
+            raise ValueError("times must rise from 0 (noise) to 1 (data)")
+        if self.times[0] < 0 or self.times[-1] > 1:
+            raise ValueError(
+                f"times must lie in [0, 1], got [{self.times[0]}, {self.times[-1]}]"
+            )
+        self.steps = self.times.copy() if self.steps is None else np.asarray(self.steps)
+        if self.steps.shape != self.times.shape:
+            raise ValueError(f"steps must have shape {self.times.shape}, got {self.steps.shape}")
+        if self.predictions is not None:
+            self.predictions = np.asarray(self.predictions, dtype=np.float32)
+            if self.predictions.shape != self.points.shape:
+                raise ValueError(
+                    f"predictions must have shape {self.points.shape}, "
+                    f"got {self.predictions.shape}"
+                )
+        if self.labels is not None:
+            self.labels = np.asarray(self.labels, dtype=np.int64)
+            if self.labels.shape != (self.n_points,):
+                raise ValueError(
+                    f"labels must have shape ({self.n_points},), got {self.labels.shape}"
+                )
+
+    @property
+    def n_steps(self) -> int:
+        """Number of sampler steps S."""
+        return len(self.times) - 1
+
+    @property
+    def n_points(self) -> int:
+        """Number of samples N."""
+        return self.points.shape[1]
+
+    @property
+    def dim(self) -> int:
+        """Dimension D of each point."""
+        return self.points.shape[2]
+
+    @property
+    def final(self) -> np.ndarray:
+        """The samples at the end of the run, shape ``(N, D)``."""
+        return self.points[-1]
+
+    def _locate(self, t: float) -> tuple[int, float]:
+        """Row index ``i`` and weight ``w`` so that t lies ``w`` of the way to row i+1."""
+        if not np.isfinite(t):
+            raise ValueError(f"t must be a finite number in [0, 1], got {t}")
+        t = min(max(float(t), float(self.times[0])), float(self.times[-1]))
+        if self.n_steps == 0:
+            return 0, 0.0
+        i = int(np.searchsorted(self.times, t, side="right")) - 1
+        i = min(max(i, 0), self.n_steps - 1)
+        span = self.times[i + 1] - self.times[i]
+        w = 0.0 if span <= 0 else (t - self.times[i]) / span
+        return i, float(min(max(w, 0.0), 1.0))
+
+    def at(self, t: float, array: str = "points") -> np.ndarray:
+        """The points (or predictions) at library time ``t``, interpolated linearly.
+
+        ``t`` outside the run's span is clamped to its ends, so a time tracker may
+        overshoot safely. Returns shape ``(N, D)``.
+        """
+        data = self.points if array == "points" else self.predictions
+        if data is None:
+            raise ValueError(f"this trajectory has no {array!r}")
+        i, w = self._locate(t)
+        if w == 0.0:
+            return data[i].copy()
+        return (1.0 - w) * data[i] + w * data[i + 1]
+
+    def path_until(self, t: float, indices: np.ndarray | None = None) -> np.ndarray:
+        """Rows of the path up to time ``t``, the last one interpolated at ``t``.
+
+        Returns shape ``(k, M, D)`` for the chosen point ``indices`` (all by default).
+        """
+        idx = slice(None) if indices is None else np.asarray(indices)
+        i, w = self._locate(t)
+        head = self.points[: i + 1, idx]
+        if w == 0.0:
+            return head
+        tip = (1.0 - w) * self.points[i, idx] + w * self.points[i + 1, idx]
+        return np.concatenate([head, tip[None]], axis=0)
+
+    def subset(self, indices: np.ndarray) -> Trajectory:
+        """A trajectory of the chosen samples only."""
+        idx = np.asarray(indices)
+        return Trajectory(
+            times=self.times,
+            points=self.points[:, idx],
+            steps=self.steps,
+            predictions=None if self.predictions is None else self.predictions[:, idx],
+            labels=None if self.labels is None else self.labels[idx],
+            sampler=self.sampler,
+            nfe=self.nfe,
+            meta=dict(self.meta),
+        )
+
+    def bounds(self, margin: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper corners of the box holding every point of the run."""
+        lo = self.points.reshape(-1, self.dim).min(axis=0) - margin
+        hi = self.points.reshape(-1, self.dim).max(axis=0) + margin
+        return lo, hi
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the run to an ``.npz`` file atomically (no pickled objects)."""
+        path = Path(path)
+        arrays: dict[str, np.ndarray] = {
+            "times": self.times,
+            "points": self.points,
+            "steps": np.asarray(self.steps),
+            "sampler": np.array(self.sampler),
+            "nfe": np.array(self.nfe),
+            "meta_keys": np.array(list(self.meta.keys()), dtype=str),
+            "meta_values": np.array([str(v) for v in self.meta.values()], dtype=str),
+        }
+        if self.predictions is not None:
+            arrays["predictions"] = self.predictions
+        if self.labels is not None:
+            arrays["labels"] = self.labels
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez_compressed(f, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Trajectory:
+        """Read a run written by :meth:`save`."""
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                return cls(
+                    times=z["times"],
+                    points=z["points"],
+                    steps=z["steps"],
+                    predictions=z["predictions"] if "predictions" in z else None,
+                    labels=z["labels"] if "labels" in z else None,
+                    sampler=str(z["sampler"]),
+                    nfe=int(z["nfe"]),
+                    meta=dict(zip(z["meta_keys"].tolist(), z["meta_values"].tolist())),
+                )
+        except (OSError, KeyError, ValueError) as err:
+            raise ValueError(
+                f"{path} is not a trajectory file written by Trajectory.save ({err})"
+            ) from err

@@ -1,0 +1,75 @@
+"""Data-to-scene coordinate maps and time sources shared by the mobjects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from manim import CoordinateSystem, ValueTracker
+
+__all__ = ["DataToScene", "time_source"]
+
+
+class DataToScene:
+    """The affine map from data coordinates to scene coordinates.
+
+    With a :class:`~manim.CoordinateSystem` (``Axes``, ``NumberPlane``) the map is
+    read from ``axes.c2p`` at the origin and the two unit points every time it is
+    asked for, so it follows an axes that moves or scales. Without axes it is the
+    identity (one data unit is one scene unit).
+
+    Parameters
+    ----------
+    axes
+        The coordinate system the data lives in, or ``None``.
+    """
+
+    def __init__(self, axes: CoordinateSystem | None = None) -> None:
+        if axes is not None and not isinstance(axes, CoordinateSystem):
+            raise TypeError(f"axes must be a manim CoordinateSystem or None, got {type(axes)}")
+        self.axes = axes
+
+    def affine(self) -> tuple[np.ndarray, np.ndarray]:
+        """The current ``(A, b)`` with ``scene_xy = data_xy @ A + b``.
+
+        ``A`` has shape ``(2, 2)`` (rows: images of the data unit vectors), ``b``
+        shape ``(2,)``.
+        """
+        if self.axes is None:
+            return np.eye(2), np.zeros(2)
+        o = np.asarray(self.axes.c2p(0, 0), dtype=np.float64)[:2]
+        ex = np.asarray(self.axes.c2p(1, 0), dtype=np.float64)[:2] - o
+        ey = np.asarray(self.axes.c2p(0, 1), dtype=np.float64)[:2] - o
+        return np.stack([ex, ey]), o
+
+    def key(self) -> tuple[float, ...]:
+        """A hashable fingerprint of the current map (for caches)."""
+        a, b = self.affine()
+        return tuple(np.round(np.concatenate([a.ravel(), b]), 9).tolist())
+
+    def __call__(self, xy: np.ndarray) -> np.ndarray:
+        """Map data points ``(N, 2)`` to scene points ``(N, 2)`` (same dtype)."""
+        a, b = self.affine()
+        xy = np.asarray(xy)
+        dtype = xy.dtype if xy.dtype in (np.float32, np.float64) else np.float64
+        with np.errstate(invalid="ignore", over="ignore"):  # non-finite points stay so
+            return (xy @ a.astype(dtype) + b.astype(dtype)).astype(dtype, copy=False)
+
+    def to_3d(self, xy: np.ndarray) -> np.ndarray:
+        """Map data points ``(N, 2)`` to manim points ``(N, 3)`` (float64, z = 0)."""
+        out = np.zeros((len(xy), 3))
+        out[:, :2] = self(np.asarray(xy, dtype=np.float64))
+        return out
+
+
+def time_source(time: ValueTracker | float) -> Callable[[], float]:
+    """A callable returning the current time of a ``ValueTracker`` or a fixed float."""
+    if isinstance(time, ValueTracker):
+        return time.get_value
+    try:
+        value = float(time)
+    except (TypeError, ValueError):
+        raise TypeError(f"time must be a ValueTracker or a number, got {type(time)}") from None
+    if not np.isfinite(value):
+        raise ValueError(f"time must be finite, got {value}")
+    return lambda: value

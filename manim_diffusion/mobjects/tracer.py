@@ -1,0 +1,243 @@
+"""TrajectoryTracer: the paths of chosen samples, growing with time, with fading tails."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from manim import (
+    YELLOW,
+    Circle,
+    CoordinateSystem,
+    ManimColor,
+    ParsableManimColor,
+    ValueTracker,
+    VGroup,
+    VMobject,
+)
+
+from ..engine.trajectory import Trajectory
+from ._coords import DataToScene, time_source
+from .cloud import DEFAULT_PALETTE
+
+__all__ = ["TrajectoryTracer", "polylines_to_beziers"]
+
+
+def polylines_to_beziers(vertices: np.ndarray) -> np.ndarray:
+    """Cubic Bezier points (straight segments) of M polylines as manim subpaths.
+
+    Parameters
+    ----------
+    vertices
+        Shape ``(L, M, 3)``: L vertices of each of M polylines.
+
+    Returns
+    -------
+    np.ndarray
+        Shape ``(K * 4, 3)``: four points per finite segment, path after path.
+    """
+    if len(vertices) < 2:
+        return np.zeros((0, 3))
+    p0 = vertices[:-1].transpose(1, 0, 2)  # (M, L-1, 3)
+    p1 = vertices[1:].transpose(1, 0, 2)
+    quads = np.stack([p0, (2 * p0 + p1) / 3, (p0 + 2 * p1) / 3, p1], axis=2)
+    quads = quads.reshape(-1, 4, 3)
+    quads = quads[np.isfinite(quads).all(axis=(1, 2))]
+    return quads.reshape(-1, 3)
+
+
+class TrajectoryTracer(VGroup):
+    """The paths of a few samples drawn up to the current time, optionally fading.
+
+    One stroke per colour and tail chunk holds all the paths of that colour, so a few
+    hundred paths cost a handful of Cairo strokes. Moving the time backwards shrinks
+    the paths.
+
+    Parameters
+    ----------
+    trajectory
+        A trajectory of 2D points.
+    time
+        Library time (0 = noise, 1 = data): a ``ValueTracker`` to follow, or a float.
+    axes
+        The coordinate system of the data; without one, data units are scene units.
+    indices
+        Which samples to trace; default: ``n_paths`` of them chosen with ``seed``.
+    n_paths
+        How many samples to trace when ``indices`` is not given.
+    seed
+        Seed of the choice of samples.
+    tail_length
+        Show only the last ``tail_length`` of library time of each path, fading from
+        transparent at its end to opaque at the head; ``None`` shows whole paths.
+    n_chunks
+        Number of opacity steps of a fading tail.
+    color
+        Colour of every path (unless ``palette`` is given).
+    palette
+        Colours per class label of the trajectory's ``labels``.
+    stroke_width, stroke_opacity
+        Of the paths.
+    head_radius
+        Radius of a dot at each path's head in scene units; 0 draws none.
+
+    Examples
+    --------
+    .. manim:: TrajectoryTracerExample
+
+        import numpy as np
+        from manim_diffusion.engine.trajectory import Trajectory
+        from manim_diffusion.mobjects import TrajectoryTracer
+
+        class TrajectoryTracerExample(Scene):
+            def construct(self):
+                rng = np.random.default_rng(0)
+                angle = rng.uniform(0, 2 * np.pi, 500)
+                ring = np.stack([np.cos(angle), np.sin(angle)], axis=1) * 2.5
+                noise = rng.normal(size=(500, 2))
+                s = np.linspace(0, 1, 51)[:, None, None]
+                jitter = 0.1 * rng.normal(size=(51, 500, 2)) * (1 - s)
+                traj = Trajectory(times=s[:, 0, 0], points=(1 - s) * noise + s * ring + jitter)
+                t = ValueTracker(0)
+                tracer = TrajectoryTracer(traj, time=t, n_paths=40, tail_length=0.3,
+                                          head_radius=0.05)
+                self.add(tracer)
+                self.play(t.animate.set_value(1), run_time=3)
+    """
+
+    def __init__(
+        self,
+        trajectory: Trajectory,
+        time: ValueTracker | float = 1.0,
+        axes: CoordinateSystem | None = None,
+        indices: Sequence[int] | np.ndarray | None = None,
+        n_paths: int = 50,
+        seed: int = 0,
+        tail_length: float | None = None,
+        n_chunks: int = 6,
+        color: ParsableManimColor = YELLOW,
+        palette: Sequence[ParsableManimColor] | None = None,
+        stroke_width: float = 2.0,
+        stroke_opacity: float = 1.0,
+        head_radius: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if not isinstance(trajectory, Trajectory) or trajectory.dim != 2:
+            raise ValueError("expected a Trajectory of 2D points, shape (S+1, N, 2)")
+        if tail_length is not None and not tail_length > 0:
+            raise ValueError(f"tail_length must be positive library time, got {tail_length}")
+        if n_chunks < 1:
+            raise ValueError(f"n_chunks must be at least 1, got {n_chunks}")
+        self.indices = self._choose(trajectory.n_points, indices, n_paths, seed)
+        self.trajectory = trajectory
+        self._times = trajectory.times
+        self._paths = trajectory.points[:, self.indices].astype(np.float64)  # (S+1, M, 2)
+        self._time = time_source(time)
+        self._map = DataToScene(axes)
+        self.tail_length = tail_length
+        self.n_chunks = n_chunks if tail_length is not None else 1
+        self.head_radius = float(head_radius)
+        self._groups = self._colour_groups(trajectory, color, palette)
+        self._unit_circle = Circle(radius=1.0).points.copy()
+        self._key: tuple[Any, ...] | None = None
+        for rgb, _ in self._groups:
+            for k in range(self.n_chunks):
+                opacity = stroke_opacity * (k + 1) / self.n_chunks
+                self.add(VMobject(stroke_color=rgb, stroke_width=stroke_width,
+                                  stroke_opacity=opacity, fill_opacity=0))
+            if self.head_radius > 0:
+                self.add(VMobject(fill_color=rgb, fill_opacity=1.0, stroke_width=0))
+        self.add_updater(lambda m: m.refresh())
+        self.refresh()
+
+    @staticmethod
+    def _choose(
+        n: int, indices: Sequence[int] | np.ndarray | None, n_paths: int, seed: int
+    ) -> np.ndarray:
+        if indices is not None:
+            idx = np.asarray(indices, dtype=np.int64).ravel()
+            if len(idx) and (idx.min() < -n or idx.max() >= n):
+                raise ValueError(f"indices must lie in [0, {n}), got {idx.min()}..{idx.max()}")
+            return np.mod(idx, n) if n else idx
+        if n_paths < 0:
+            raise ValueError(f"n_paths must be >= 0, got {n_paths}")
+        rng = np.random.default_rng(seed)
+        return np.sort(rng.choice(n, size=min(n_paths, n), replace=False))
+
+    def _colour_groups(
+        self,
+        trajectory: Trajectory,
+        color: ParsableManimColor,
+        palette: Sequence[ParsableManimColor] | None,
+    ) -> list[tuple[ManimColor, np.ndarray]]:
+        """(colour, positions into ``indices``) per drawn colour."""
+        if palette is None or trajectory.labels is None:
+            return [(ManimColor.parse(color), np.arange(len(self.indices)))]
+        colors = [ManimColor.parse(c) for c in (palette or DEFAULT_PALETTE)]
+        slot = np.mod(trajectory.labels[self.indices], len(colors))
+        return [(colors[s], np.nonzero(slot == s)[0]) for s in np.unique(slot)]
+
+    def get_time(self) -> float:
+        """The library time the tracer shows now."""
+        return float(self._time())
+
+    def set_time(self, time: ValueTracker | float) -> TrajectoryTracer:
+        """Follow another tracker, or freeze at a time."""
+        self._time = time_source(time)
+        return self.refresh()
+
+    def _positions(self, ts: np.ndarray) -> np.ndarray:
+        """Points of the traced samples at sorted times ``ts``: ``(len(ts), M, 2)``."""
+        times = self._times
+        if len(times) == 1:
+            return np.repeat(self._paths[:1], len(ts), axis=0)
+        i = np.clip(np.searchsorted(times, ts, side="right") - 1, 0, len(times) - 2)
+        span = times[i + 1] - times[i]
+        w = np.where(span > 0, (ts - times[i]) / np.where(span > 0, span, 1), 0.0)
+        w = np.clip(w, 0.0, 1.0)[:, None, None]
+        return (1 - w) * self._paths[i] + w * self._paths[i + 1]
+
+    def _chunk_times(self, t: float) -> list[np.ndarray]:
+        """Vertex times of each tail chunk, oldest first."""
+        t0 = float(self._times[0])
+        t = min(max(t, t0), float(self._times[-1]))
+        start = t0 if self.tail_length is None else max(t0, t - self.tail_length)
+        edges = np.linspace(start, t, self.n_chunks + 1)
+        chunks = []
+        for a, b in itertools.pairwise(edges):
+            if b <= a:  # no time has passed: nothing to draw
+                chunks.append(np.array([a]))
+                continue
+            inner = self._times[(self._times > a) & (self._times < b)]
+            chunks.append(np.concatenate([[a], inner, [b]]))
+        return chunks
+
+    def refresh(self) -> TrajectoryTracer:
+        """Rebuild the strokes if the time or the axes changed."""
+        t = self.get_time()
+        key = (t, self._map.key())
+        if key == self._key:
+            return self
+        self._key = key
+        chunks = [self._scene(self._positions(ts)) for ts in self._chunk_times(t)]
+        head = self._scene(self._positions(np.array([t])))[0]  # (M, 3)
+        mobs = iter(self.submobjects)
+        for _, members in self._groups:
+            for verts in chunks:
+                next(mobs).set_points(polylines_to_beziers(verts[:, members]))
+            if self.head_radius > 0:
+                next(mobs).set_points(self._discs(head[members]))
+        return self
+
+    def _scene(self, xy: np.ndarray) -> np.ndarray:
+        """Data points ``(L, M, 2)`` to scene points ``(L, M, 3)``."""
+        out = self._map.to_3d(xy.reshape(-1, 2))
+        return out.reshape(*xy.shape[:2], 3)
+
+    def _discs(self, centres: np.ndarray) -> np.ndarray:
+        centres = centres[np.isfinite(centres).all(axis=1)]
+        circle = self._unit_circle * self.head_radius
+        return (centres[:, None, :] + circle[None]).reshape(-1, 3)

@@ -1,0 +1,42 @@
+"""Pytest options and fixtures shared by the tests (frame comparisons need --set_test)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from manim_diffusion.engine.trajectory import Trajectory
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Options that manim's ``frames_comparison`` reads."""
+    parser.addoption(
+        "--set_test", action="store_true", default=False,
+        help="write the control frames of the frame comparison tests instead of testing",
+    )
+    parser.addoption(
+        "--show_diff", action="store_true", default=False,
+        help="show a frame and its control frame side by side when they differ",
+    )
+
+
+def ring_trajectory(n: int = 600, steps: int = 50, seed: int = 0) -> Trajectory:
+    """Seeded Gaussian noise moving linearly onto a ring of radius 2.5, with jitter."""
+    rng = np.random.default_rng(seed)
+    angle = rng.uniform(0.0, 2.0 * np.pi, n)
+    ring = np.stack([np.cos(angle), np.sin(angle)], axis=1) * 2.5
+    noise = rng.normal(size=(n, 2))
+    s = np.linspace(0.0, 1.0, steps + 1)[:, None, None]
+    jitter = 0.05 * rng.normal(size=(steps + 1, n, 2)) * (1 - s)
+    return Trajectory(
+        times=s[:, 0, 0],
+        points=((1 - s) * noise + s * ring + jitter).astype(np.float32),
+        labels=(angle > np.pi).astype(np.int64),
+        steps=np.arange(steps, -1, -1) * 20,
+    )
+
+
+@pytest.fixture
+def ring() -> Trajectory:
+    """A small labelled ring trajectory (600 points, 50 steps)."""
+    return ring_trajectory()

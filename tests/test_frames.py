@@ -1,0 +1,161 @@
+"""Frame comparisons against stored control frames (write them with ``pytest --set_test``).
+
+Manim's own ``frames_comparison`` skips every test on Cairo older than 1.18 (Debian 12
+ships 1.16), so this module has a small equivalent: the same 854x480 frames, the same
+``control_data/<module>/<test>.npz`` files (key ``frame_data``) and tolerance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from manim import BLUE, DOWN, LEFT, RED, Axes, Scene, ValueTracker, tempconfig
+
+from manim_diffusion.engine.trajectory import Trajectory
+from manim_diffusion.mobjects import ContourField, DistributionCloud, TimeBar, TrajectoryTracer
+
+CONTROL = Path(__file__).parent / "control_data" / "mobjects"
+ATOL = 1.01  # as manim's frame tests: one unit of 255 per channel
+MISMATCH_RATIO = 1e-4  # fraction of channel values allowed beyond ATOL
+
+
+def render_frames(
+    construct: Callable[[Scene], None], tmp_path: Path, last_frame: bool = True
+) -> np.ndarray:
+    """Render a scene at 854x480, 15 fps, and return its frames ``(F, H, W, 4)``."""
+    settings = {
+        "pixel_width": 854, "pixel_height": 480, "frame_rate": 15,
+        "disable_caching": True, "dry_run": True, "media_dir": str(tmp_path),
+        "text_dir": str(tmp_path / "texts"), "verbosity": "ERROR", "progress_bar": "none",
+    }
+    frames: list[np.ndarray] = []
+    with tempconfig(settings):
+        scene = type("FrameTestScene", (Scene,), {"construct": construct})()
+        add_frame = scene.renderer.add_frame
+
+        def keep(frame: np.ndarray, num_frames: int = 1) -> None:
+            frames.extend([frame.copy()] * num_frames)
+            add_frame(frame, num_frames)
+
+        scene.renderer.add_frame = keep
+        scene.render()
+        if last_frame or not frames:
+            frames = [scene.renderer.get_frame()]
+    return np.stack(frames)
+
+
+def check_frames(
+    request: pytest.FixtureRequest, tmp_path: Path, construct: Callable[[Scene], None],
+    last_frame: bool = True,
+) -> None:
+    """Compare the scene's frames with the control file, or write it with --set_test."""
+    frames = render_frames(construct, tmp_path, last_frame)
+    name = request.node.name.removeprefix("test_").replace("/", "_")
+    path = CONTROL / f"{name}.npz"
+    if request.config.getoption("--set_test"):
+        CONTROL.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(path, frame_data=frames)
+        return
+    if not path.is_file():
+        pytest.fail(f"no control frames at {path}: run pytest --set_test once to write them")
+    with np.load(path) as data:
+        control = data["frame_data"]
+    assert frames.shape == control.shape, f"{frames.shape} frames vs control {control.shape}"
+    for i, (frame, ref) in enumerate(zip(frames, control, strict=True)):
+        bad = ~np.isclose(frame.astype(np.int16), ref.astype(np.int16), atol=ATOL)
+        if bad.mean() > MISMATCH_RATIO:
+            from PIL import Image
+
+            diff = tmp_path / f"{name}-{i}-diff.png"
+            Image.fromarray(np.concatenate([frame, ref], axis=1)).save(diff)
+            pytest.fail(f"frame {i} differs from {path} in {bad.sum()} values (see {diff})")
+
+
+TIMES = [0.0, 0.5, 1.0]
+
+
+def ring_trajectory(n: int, steps: int = 50, seed: int = 0) -> Trajectory:
+    """Seeded noise moving onto a ring (radius 2.5) over 50 steps, with jitter."""
+    rng = np.random.default_rng(seed)
+    angle = rng.uniform(0.0, 2.0 * np.pi, n)
+    ring = np.stack([np.cos(angle), np.sin(angle)], axis=1) * 2.5
+    noise = rng.normal(size=(n, 2))
+    s = np.linspace(0.0, 1.0, steps + 1)[:, None, None]
+    jitter = 0.05 * rng.normal(size=(steps + 1, n, 2)) * (1 - s)
+    return Trajectory(
+        times=s[:, 0, 0],
+        points=((1 - s) * noise + s * ring + jitter).astype(np.float32),
+        labels=(angle > np.pi).astype(np.int64),
+        steps=np.arange(steps, -1, -1) * 20,
+    )
+
+
+@pytest.mark.parametrize("t", TIMES)
+def test_cloud(request: pytest.FixtureRequest, tmp_path: Path, t: float) -> None:
+    def construct(scene: Scene) -> None:
+        traj = ring_trajectory(2000)
+        scene.add(DistributionCloud(traj, time=ValueTracker(t), radius=0.04,
+                                    palette=[BLUE, RED], opacity=0.8))
+
+    check_frames(request, tmp_path, construct)
+
+
+@pytest.mark.parametrize("t", TIMES)
+def test_cloud_on_axes_with_values(
+    request: pytest.FixtureRequest, tmp_path: Path, t: float
+) -> None:
+    def construct(scene: Scene) -> None:
+        traj = ring_trajectory(1000)
+        ax = Axes(x_range=[-4, 4, 1], y_range=[-4, 4, 1], x_length=5, y_length=5).shift(LEFT)
+        values = traj.points[-1, :, 0]
+        scene.add(ax, DistributionCloud(traj, time=t, axes=ax, values=values, radius=0.05))
+
+    check_frames(request, tmp_path, construct)
+
+
+@pytest.mark.parametrize("t", TIMES)
+def test_tracer(request: pytest.FixtureRequest, tmp_path: Path, t: float) -> None:
+    def construct(scene: Scene) -> None:
+        traj = ring_trajectory(300)
+        scene.add(TrajectoryTracer(traj, time=t, n_paths=25, tail_length=0.4,
+                                   head_radius=0.06, palette=[BLUE, RED], stroke_width=3))
+
+    check_frames(request, tmp_path, construct)
+
+
+@pytest.mark.parametrize("t", TIMES)
+def test_contours(request: pytest.FixtureRequest, tmp_path: Path, t: float) -> None:
+    def construct(scene: Scene) -> None:
+        scene.add(ContourField(ring_trajectory(2000), time=t, stroke_width=3))
+
+    check_frames(request, tmp_path, construct)
+
+
+@pytest.mark.parametrize("t", TIMES)
+def test_timebar(request: pytest.FixtureRequest, tmp_path: Path, t: float) -> None:
+    def construct(scene: Scene) -> None:
+        traj = ring_trajectory(50)
+        scene.add(TimeBar(ValueTracker(t), trajectory=traj).shift(DOWN))
+
+    check_frames(request, tmp_path, construct)
+
+
+def test_scrub_animation(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """A short play forwards then backwards: every frame is compared."""
+
+    def construct(scene: Scene) -> None:
+        traj = ring_trajectory(800)
+        tracker = ValueTracker(0.0)
+        scene.add(
+            DistributionCloud(traj, time=tracker, radius=0.04),
+            ContourField(traj, time=tracker, masses=(0.5, 0.9)),
+            TrajectoryTracer(traj, time=tracker, n_paths=10, tail_length=0.3),
+            TimeBar(tracker, length=4).to_edge(DOWN),
+        )
+        scene.play(tracker.animate.set_value(1.0), run_time=0.5)
+        scene.play(tracker.animate.set_value(0.3), run_time=0.5)
+
+    check_frames(request, tmp_path, construct, last_frame=False)
