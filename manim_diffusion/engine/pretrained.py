@@ -85,6 +85,9 @@ def _atomic_write(path: Path, write: Any) -> None:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -136,6 +139,7 @@ def load_checkpoint(path: str | os.PathLike[str], sha256: str | None = None) -> 
         config = TrainConfig(**payload["config"])
         model = build_model(config, dim=int(payload["dim"]))
         model.load_state_dict(payload["state_dict"])
+        model.dataset = payload.get("extra", {}).get("dataset")
     except CheckpointError:
         raise
     except Exception as err:  # torch raises many kinds for a bad file

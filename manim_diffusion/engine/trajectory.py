@@ -155,6 +155,22 @@ class Trajectory:
             meta=dict(self.meta),
         )
 
+    def thin(self, every: int) -> Trajectory:
+        """Every ``every``-th row (the first and the last always kept), for lighter paths."""
+        if every < 1:
+            raise ValueError(f"every must be a positive integer, got {every}")
+        rows = np.unique(np.r_[np.arange(0, self.n_steps + 1, every), self.n_steps])
+        return Trajectory(
+            times=self.times[rows],
+            points=self.points[rows],
+            steps=self.steps[rows],
+            predictions=None if self.predictions is None else self.predictions[rows],
+            labels=self.labels,
+            sampler=self.sampler,
+            nfe=self.nfe,
+            meta=dict(self.meta),
+        )
+
     def bounds(self, margin: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper corners of the box holding every point of the run."""
         lo = self.points.reshape(-1, self.dim).min(axis=0) - margin
