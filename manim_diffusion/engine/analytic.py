@@ -38,7 +38,7 @@ class GaussianMixture:
     ) -> None:
         self.means = torch.as_tensor(np.atleast_2d(means), dtype=torch.float64)
         k = self.means.shape[0]
-        self.stds = torch.as_tensor(np.broadcast_to(stds, (k,)), dtype=torch.float64)
+        self.stds = torch.as_tensor(np.broadcast_to(stds, (k,)).copy(), dtype=torch.float64)
         w = np.full(k, 1.0 / k) if weights is None else np.asarray(weights, dtype=np.float64)
         if w.shape != (k,) or np.any(w < 0) or not np.isclose(w.sum(), 1.0):
             raise ValueError(f"weights must be {k} non-negative numbers summing to 1")
@@ -78,7 +78,7 @@ class GaussianMixture:
         rng = np.random.default_rng(seed)
         k = rng.choice(len(self.weights), size=n, p=self.weights.numpy())
         d = self.means.shape[1]
-        return (self.means.numpy()[k] + self.stds.numpy()[k, None] * rng.normal(size=(n, d)))
+        return self.means.numpy()[k] + self.stds.numpy()[k, None] * rng.normal(size=(n, d))
 
     def ode_map(self, x_start: np.ndarray, t_start: float = 0.0) -> np.ndarray:
         """Where the exact probability-flow ODE carries ``x_start`` (single Gaussian only).
@@ -90,4 +90,6 @@ class GaussianMixture:
         alpha, _, var = self._marginal(t_start)
         mu = self.means.numpy()[0]
         s = float(self.stds[0])
-        return mu + s * (np.asarray(x_start, dtype=np.float64) - alpha * mu) / np.sqrt(float(var[0]))
+        return mu + s * (np.asarray(x_start, dtype=np.float64) - alpha * mu) / np.sqrt(
+            float(var[0])
+        )

@@ -21,7 +21,9 @@ def energy_distance(x: np.ndarray | torch.Tensor, y: np.ndarray | torch.Tensor) 
     xt = torch.as_tensor(np.asarray(x, dtype=np.float64))
     yt = torch.as_tensor(np.asarray(y, dtype=np.float64))
     if xt.ndim != 2 or yt.ndim != 2 or xt.shape[1] != yt.shape[1]:
-        raise ValueError(f"need two (N, D) arrays of one D, got {tuple(xt.shape)}, {tuple(yt.shape)}")
+        raise ValueError(
+            f"need two (N, D) arrays of one D, got {tuple(xt.shape)}, {tuple(yt.shape)}"
+        )
     if len(xt) == 0 or len(yt) == 0:
         raise ValueError("energy distance needs at least one point on each side")
     if not (torch.isfinite(xt).all() and torch.isfinite(yt).all()):

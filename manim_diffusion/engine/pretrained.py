@@ -95,7 +95,10 @@ def _atomic_write(path: Path, write: Any) -> None:
 
 
 def save_checkpoint(
-    model: DiffusionModel, config: TrainConfig, path: str | os.PathLike[str], extra: dict | None = None
+    model: DiffusionModel,
+    config: TrainConfig,
+    path: str | os.PathLike[str],
+    extra: dict | None = None,
 ) -> str:
     """Write ``model`` atomically (a half-written file never replaces a good one).
 

@@ -217,7 +217,9 @@ class Trajectory:
                     labels=z["labels"] if "labels" in z else None,
                     sampler=str(z["sampler"]),
                     nfe=int(z["nfe"]),
-                    meta=dict(zip(z["meta_keys"].tolist(), z["meta_values"].tolist())),
+                    meta=dict(
+                        zip(z["meta_keys"].tolist(), z["meta_values"].tolist(), strict=True)
+                    ),
                 )
         except (OSError, KeyError, ValueError) as err:
             raise ValueError(
