@@ -1,0 +1,296 @@
+"""The `manim-diffusion` command line: every command, and refusals of bad input."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from manim_diffusion.cli import main
+from manim_diffusion.engine import Trajectory, load_pretrained
+from manim_diffusion.engine.pretrained import pretrained_dir, sha256_of
+
+# the package re-exports the function `train`, which shadows the submodule attribute
+train_module = importlib.import_module("manim_diffusion.engine.train")
+
+SHIPPED = ("smiley_ddpm", "three_dots_ddpm")
+BASE = ["train", "--dataset", "smiley", "--batch-size", "128"]
+TRAIN = [*BASE, "--steps", "200", "--points", "500"]
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def shipped_dir() -> Path:
+    return pretrained_dir()
+
+
+def run(runner: CliRunner, *args: str):
+    return runner.invoke(main, [str(a) for a in args])
+
+
+def assert_refused(result, *words: str) -> None:
+    """Non-zero exit, no traceback, and one error line naming the problem."""
+    out = result.output
+    assert result.exit_code != 0, out
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in out
+    lines = [ln for ln in out.splitlines() if ln.lower().startswith("error")]
+    assert len(lines) == 1, out
+    for word in words:
+        assert word.lower() in lines[0].lower(), f"{word!r} not in {lines[0]!r}"
+
+
+# ---------------------------------------------------------------- commands
+
+
+def test_list(runner, shipped_dir):
+    result = run(runner, "list")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    for name in ("smiley", "three_dots", "two_moons", "ddpm", "ddim"):
+        assert name in out
+    manifest = json.loads((shipped_dir / "manifest.json").read_text())
+    for entry in manifest["models"]:
+        line = next(ln for ln in out.splitlines() if entry["name"] in ln)
+        assert "energy distance" in line
+        assert f"{entry['metric']['energy_distance']:.4f}" in line
+    for name in SHIPPED:
+        assert name in out
+
+
+def _state(path: Path) -> dict[str, torch.Tensor]:
+    return torch.load(path, map_location="cpu", weights_only=True)["state_dict"]
+
+
+def test_train_writes_checkpoint_and_manifest_and_repeats(runner, tmp_path):
+    out_dir = tmp_path / "models"
+    result = run(runner, *TRAIN, "--out", out_dir / "m.pt")
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.output
+    pt = out_dir / "m.pt"
+    assert pt.is_file()
+    entries = {e["name"]: e for e in json.loads((out_dir / "manifest.json").read_text())["models"]}
+    assert entries["m"]["file"] == "m.pt"
+    assert entries["m"]["dataset"] == "smiley"
+    assert entries["m"]["sha256"] == sha256_of(pt)
+    model = load_pretrained("m", directory=out_dir)
+    assert model.dataset == "smiley"
+
+    again = tmp_path / "again" / "m.pt"
+    result = run(runner, *TRAIN, "--out", again)
+    assert result.exit_code == 0, result.output
+    first, second = _state(pt), _state(again)
+    assert first.keys() == second.keys()
+    for key in first:
+        assert torch.equal(first[key], second[key]), key
+
+
+def test_sample_writes_trajectory(runner, tmp_path):
+    out = tmp_path / "t.npz"
+    result = run(runner, "sample", "--model", "smiley_ddpm", "--sampler", "ddim",
+                 "--steps", "20", "-n", "100", "--out", out)
+    assert result.exit_code == 0, result.output
+    traj = Trajectory.load(out)
+    assert traj.points.shape == (21, 100, 2)
+    assert traj.times[0] == pytest.approx(0.0)
+    assert traj.times[-1] == pytest.approx(1.0)
+    assert np.all(np.diff(traj.times) > 0)
+    assert np.isfinite(traj.points).all()
+
+
+def test_eval_shipped_model(runner):
+    result = run(runner, "eval", "--model", "smiley_ddpm")
+    assert result.exit_code == 0, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert "energy distance" in line and "floor" in line
+    ed = float(line.split("energy distance")[1].split()[0])
+    floor = float(line.split("floor")[1].split()[0].rstrip(")"))
+    assert 0 <= ed < 0.01
+    assert 0 < floor <= ed + 0.01
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_unknown_dataset(runner, tmp_path):
+    result = run(runner, "train", "--dataset", "nope", "--steps", "50", "--out", tmp_path / "m.pt")
+    assert_refused(result, "nope", "dataset")
+    assert not (tmp_path / "m.pt").exists()
+
+
+def test_unknown_sampler(runner, tmp_path):
+    result = run(runner, "sample", "--model", "smiley_ddpm", "--sampler", "euler",
+                 "--out", tmp_path / "t.npz")
+    assert_refused(result, "euler", "sampler")
+
+
+def test_unknown_model_lists_shipped(runner, tmp_path):
+    result = run(runner, "sample", "--model", "nope", "--steps", "20", "-n", "100",
+                 "--out", tmp_path / "t.npz")
+    assert_refused(result, "unknown model", "nope", *SHIPPED)
+    result = run(runner, "eval", "--model", "nope")
+    assert_refused(result, "unknown model", *SHIPPED)
+
+
+@pytest.mark.parametrize("value", ["0", "-3"])
+@pytest.mark.parametrize("command", ["train", "sample-steps", "sample-n", "eval"])
+def test_non_positive_counts(runner, tmp_path, command, value):
+    if command == "train":
+        args = ["train", "--dataset", "smiley", "--steps", value, "--out", tmp_path / "m.pt"]
+        option = "--steps"
+    elif command == "sample-steps":
+        args = ["sample", "--model", "smiley_ddpm", "--steps", value, "--out", tmp_path / "t.npz"]
+        option = "--steps"
+    elif command == "sample-n":
+        args = ["sample", "--model", "smiley_ddpm", "-n", value, "--out", tmp_path / "t.npz"]
+        option = "-n"
+    else:
+        args = ["eval", "--model", "smiley_ddpm", "--steps", value]
+        option = "--steps"
+    result = run(runner, *args)
+    assert_refused(result, option, "positive", value)
+    assert not any(tmp_path.iterdir())
+
+
+def test_points_must_be_positive(runner, tmp_path):
+    result = run(runner, "train", "--dataset", "smiley", "--steps", "50", "--points", "0",
+                 "--out", tmp_path / "m.pt")
+    assert_refused(result, "--points", "positive")
+
+
+def test_hash_mismatch(runner, tmp_path, shipped_dir, monkeypatch):
+    copy = tmp_path / "pretrained"
+    shutil.copytree(shipped_dir, copy)
+    with open(copy / "smiley_ddpm.pt", "ab") as f:
+        f.write(b"\0")
+    monkeypatch.setenv("MANIM_DIFFUSION_PRETRAINED", str(copy))
+    result = run(runner, "eval", "--model", "smiley_ddpm")
+    assert_refused(result, "smiley_ddpm.pt", "hash")
+    result = run(runner, "sample", "--model", "smiley_ddpm", "--steps", "20", "-n", "100",
+                 "--out", tmp_path / "t.npz")
+    assert_refused(result, "hash")
+    assert not (tmp_path / "t.npz").exists()
+    # the untouched one still loads from the copy
+    result = run(runner, "sample", "--model", "three_dots_ddpm", "--steps", "20", "-n", "100",
+                 "--out", tmp_path / "ok.npz")
+    assert result.exit_code == 0, result.output
+
+
+def test_corrupt_file(runner, tmp_path):
+    bad = tmp_path / "x.pt"
+    bad.write_bytes(np.random.default_rng(0).bytes(4096))
+    result = run(runner, "eval", "--model", bad)
+    assert_refused(result, "x.pt", "not a valid")
+
+
+def test_truncated_checkpoint(runner, tmp_path, shipped_dir):
+    data = (shipped_dir / "smiley_ddpm.pt").read_bytes()
+    half = tmp_path / "half.pt"
+    half.write_bytes(data[: len(data) // 2])
+    result = run(runner, "sample", "--model", half, "--steps", "20", "-n", "100",
+                 "--out", tmp_path / "t.npz")
+    assert_refused(result, "half.pt", "not a valid")
+    assert not (tmp_path / "t.npz").exists()
+
+
+def test_missing_checkpoint_file(runner, tmp_path):
+    result = run(runner, "eval", "--model", tmp_path / "absent.pt")
+    assert_refused(result, "absent.pt", "does not exist")
+
+
+class _Exploit:
+    def __reduce__(self):
+        return (os.system, ("echo pwned > marker",))
+
+
+def test_pickle_with_code_is_refused(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    evil = tmp_path / "evil.pt"
+    torch.save({"format": "manim-diffusion/1", "payload": _Exploit()}, evil)
+    for args in (["eval", "--model", evil],
+                 ["sample", "--model", evil, "--steps", "20", "-n", "100", "--out", "t.npz"]):
+        result = run(runner, *args)
+        assert_refused(result, "evil.pt", "not a valid")
+    assert not (tmp_path / "marker").exists()
+    assert not (tmp_path / "t.npz").exists()
+
+
+def test_nan_loss_keeps_existing_checkpoint(runner, tmp_path, monkeypatch):
+    out = tmp_path / "m.pt"
+    result = run(runner, *BASE, "--steps", "50", "--points", "500", "--out", out)
+    assert result.exit_code == 0, result.output
+    before = out.read_bytes()
+    manifest_before = (tmp_path / "manifest.json").read_bytes()
+
+    real = train_module.diffusion_loss
+    calls = {"n": 0}
+
+    def nan_after_some_steps(*args, **kwargs):
+        calls["n"] += 1
+        loss = real(*args, **kwargs)
+        return loss * float("nan") if calls["n"] > 20 else loss
+
+    monkeypatch.setattr(train_module, "diffusion_loss", nan_after_some_steps)
+    result = run(runner, *BASE, "--steps", "100", "--points", "500", "--seed", "1",
+                 "--out", out)
+    assert_refused(result, "diverged", "nan", "--lr", "unchanged")
+    assert calls["n"] == 21
+    assert out.read_bytes() == before
+    assert (tmp_path / "manifest.json").read_bytes() == manifest_before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.pt", "manifest.json"]
+
+
+def test_huge_learning_rate_diverges(runner, tmp_path):
+    out = tmp_path / "m.pt"
+    result = run(runner, *BASE, "--steps", "100", "--points", "500", "--lr", "1e30", "--out", out)
+    assert_refused(result, "diverged", "nan", "nothing was written")
+    assert not out.exists()
+    assert not (tmp_path / "manifest.json").exists()
+
+
+@pytest.mark.parametrize("lr", ["0", "-1", "nan", "inf"])
+def test_bad_learning_rate(runner, tmp_path, lr):
+    result = run(runner, *BASE, "--steps", "50", "--lr", lr, "--out", tmp_path / "m.pt")
+    assert_refused(result, "lr", "positive")
+
+
+def test_unwritable_out_directory(runner, tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        if os.access(ro, os.W_OK):
+            pytest.skip("running as root: chmod does not stop writes")
+        result = run(runner, *BASE, "--steps", "50", "--points", "500", "--out", ro / "m.pt")
+        assert_refused(result, "cannot write", "m.pt", "permission")
+        result = run(runner, "sample", "--model", "smiley_ddpm", "--steps", "20", "-n", "100",
+                     "--out", ro / "t.npz")
+        assert_refused(result, "cannot write", "t.npz", "permission")
+        assert list(ro.iterdir()) == []
+    finally:
+        ro.chmod(stat.S_IRWXU)
+
+
+def test_out_below_a_file(runner, tmp_path):
+    """Unwritable even for root: the --out directory is a regular file."""
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = run(runner, *BASE, "--steps", "50", "--points", "500",
+                 "--out", blocker / "m.pt")
+    assert_refused(result, "cannot write", "m.pt")
+    result = run(runner, "sample", "--model", "smiley_ddpm", "--steps", "20", "-n", "100",
+                 "--out", blocker / "t.npz")
+    assert_refused(result, "cannot write", "t.npz")
+    assert blocker.read_text() == "not a directory"
