@@ -93,6 +93,7 @@ def list_cmd() -> None:
     "--batch-size", default=TrainConfig.batch_size, show_default=True, callback=_positive, type=int
 )
 @click.option("--lr", default=TrainConfig.lr, show_default=True, type=float)
+@click.option("--ema-decay", default=TrainConfig.ema_decay, show_default=True, type=float)
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option(
     "--schedule", default="linear", show_default=True, type=click.Choice(["linear", "cosine"])
@@ -102,10 +103,12 @@ def list_cmd() -> None:
     "--no-manifest", is_flag=True, help="Do not add an entry to the manifest beside --out."
 )
 def train_cmd(
-    dataset, steps, out, points, batch_size, lr, seed, schedule, name, no_manifest
+    dataset, steps, out, points, batch_size, lr, ema_decay, seed, schedule, name, no_manifest
 ) -> None:
     """Train a DDPM (epsilon) model on a 2D data set and write its checkpoint atomically."""
-    config = TrainConfig(steps=steps, batch_size=batch_size, lr=lr, seed=seed, schedule=schedule)
+    config = TrainConfig(
+        steps=steps, batch_size=batch_size, lr=lr, ema_decay=ema_decay, seed=seed, schedule=schedule
+    )
     try:
         config.validate()
     except ValueError as err:
@@ -158,7 +161,9 @@ def train_cmd(
                 },
                 "command": (
                     f"manim-diffusion train --dataset {dataset} --steps {steps} "
-                    f"--points {points} --batch-size {batch_size} --lr {lr} --seed {seed} "
+                    f"--points {points} --batch-size {batch_size} --lr {lr} "
+                    f"--ema-decay {ema_decay} "
+                    f"--seed {seed} "
                     f"--schedule {schedule} --out pretrained/{out.name}"
                 ),
                 "sha256": digest,

@@ -34,10 +34,10 @@ class TrainingDiverged(RuntimeError):
 class TrainConfig:
     """Everything that decides a training run (and so its checkpoint)."""
 
-    steps: int = 6000
+    steps: int = 5000
     batch_size: int = 512
-    lr: float = 3e-3
-    ema_decay: float = 0.995
+    lr: float = 6e-3
+    ema_decay: float = 0.99
     seed: int = 0
     hidden: int = 128
     layers: int = 3
