@@ -56,6 +56,8 @@ test: install-test
 
 bench: install
 	$(PYTHON) benchmarks/cloud.py --json benchmarks/results.json
+	$(PYTHON) benchmarks/train.py --json benchmarks/train.json
+	$(PYTHON) benchmarks/render.py --json benchmarks/render.json
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache media/videos media/images \
