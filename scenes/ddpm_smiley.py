@@ -61,27 +61,26 @@ class DDPMSmiley(Scene):
                 bar, UP, buff=1.2).align_to(bar, LEFT)
 
         words = caption("2,000 samples of pure\nGaussian noise at t = 0")
+
+        def say(text: str) -> None:
+            nonlocal words
+            new = caption(text)
+            self.play(FadeOut(words), FadeIn(new), run_time=0.6)
+            words = new
+
         self.play(Write(title), FadeIn(axes), run_time=1.0)
         self.play(FadeIn(cloud), FadeIn(bar), FadeIn(words), run_time=1.0)
         self.add(contours, tracer)
         self.wait(0.5)
 
-        nxt = caption("1,000 DDPM steps: each one\ndenoises a little, then adds\nfresh noise")
-        self.play(FadeOut(words), FadeIn(nxt), run_time=0.6)
-        words = nxt
+        say("1,000 DDPM steps: each one\ndenoises a little, then adds\nfresh noise")
         self.play(t.animate.set_value(1.0), run_time=9.0, rate_func=smooth)
-        nxt = caption("The traced paths are jagged:\nthe sampler is stochastic")
-        self.play(FadeOut(words), FadeIn(nxt), run_time=0.6)
-        words = nxt
+        say("The traced paths are jagged:\nthe sampler is stochastic")
         self.wait(1.5)
 
-        nxt = caption("Scrub back: the face\ndissolves into noise...")
-        self.play(FadeOut(words), FadeIn(nxt), run_time=0.6)
-        words = nxt
+        say("Scrub back: the face\ndissolves into noise...")
         self.play(t.animate.set_value(0.25), run_time=3.0, rate_func=linear)
-        nxt = caption("...and forward again:\nthe same samples return")
-        self.play(FadeOut(words), FadeIn(nxt), run_time=0.6)
-        words = nxt
+        say("...and forward again:\nthe same samples return")
         self.play(t.animate.set_value(1.0), run_time=3.0, rate_func=smooth)
         self.wait(1.5)
         self.play(FadeOut(VGroup(words, title)), run_time=0.6)
