@@ -9,6 +9,7 @@ import click
 
 from .engine import (
     DEFAULT_STEPS,
+    OBJECTIVES,
     SAMPLERS,
     CheckpointError,
     TrainConfig,
@@ -98,16 +99,34 @@ def list_cmd() -> None:
 @click.option(
     "--schedule", default="linear", show_default=True, type=click.Choice(["linear", "cosine"])
 )
+@click.option("--objective", default="eps", show_default=True, type=click.Choice(list(OBJECTIVES)))
 @click.option("--name", default=None, help="Manifest name (default: the file's stem).")
 @click.option(
     "--no-manifest", is_flag=True, help="Do not add an entry to the manifest beside --out."
 )
 def train_cmd(
-    dataset, steps, out, points, batch_size, lr, ema_decay, seed, schedule, name, no_manifest
+    dataset,
+    steps,
+    out,
+    points,
+    batch_size,
+    lr,
+    ema_decay,
+    seed,
+    schedule,
+    objective,
+    name,
+    no_manifest,
 ) -> None:
-    """Train a DDPM (epsilon) model on a 2D data set and write its checkpoint atomically."""
+    """Train a diffusion model on a 2D data set and write its checkpoint atomically."""
     config = TrainConfig(
-        steps=steps, batch_size=batch_size, lr=lr, ema_decay=ema_decay, seed=seed, schedule=schedule
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        ema_decay=ema_decay,
+        seed=seed,
+        schedule=schedule,
+        objective=objective,
     )
     try:
         config.validate()
@@ -164,7 +183,7 @@ def train_cmd(
                     f"--points {points} --batch-size {batch_size} --lr {lr} "
                     f"--ema-decay {ema_decay} "
                     f"--seed {seed} "
-                    f"--schedule {schedule} --out pretrained/{out.name}"
+                    f"--schedule {schedule} --objective {objective} --out pretrained/{out.name}"
                 ),
                 "sha256": digest,
             },

@@ -26,6 +26,9 @@ __all__ = [
 #: What the network is trained to output, by objective name.
 OBJECTIVES: dict[str, str] = {
     "eps": "the noise epsilon that was added (DDPM)",
+    "x0": "the clean point x0",
+    "v": "the velocity v = alpha eps - sigma x0 (Salimans and Ho)",
+    "score": "the score -eps / sigma (denoising score matching, sigma^2-weighted)",
 }
 
 
@@ -111,6 +114,15 @@ class DiffusionModel(nn.Module):
         if self.objective == "eps":
             eps = out
             x0 = (x - sigma * eps) / alpha
+        elif self.objective == "x0":
+            x0 = out
+            eps = (x - alpha * x0) / sigma
+        elif self.objective == "v":  # alpha^2 + sigma^2 = 1 on every schedule here
+            x0 = alpha * x - sigma * out
+            eps = sigma * x + alpha * out
+        elif self.objective == "score":
+            eps = -sigma * out
+            x0 = (x - sigma * eps) / alpha
         else:  # pragma: no cover - guarded in __init__
             raise AssertionError(self.objective)
         return Prediction(x0=x0, eps=eps, alpha=alpha, sigma=sigma)
@@ -135,7 +147,11 @@ def diffusion_loss(
     xt = alpha * x0 + sigma * eps
     out = model(xt, t)
     if model.objective == "eps":
-        target = eps
-    else:  # pragma: no cover - guarded in DiffusionModel.__init__
-        raise AssertionError(model.objective)
-    return torch.mean((out - target) ** 2)
+        return torch.mean((out - eps) ** 2)
+    if model.objective == "x0":
+        return torch.mean((out - x0) ** 2)
+    if model.objective == "v":
+        return torch.mean((out - (alpha * eps - sigma * x0)) ** 2)
+    if model.objective == "score":  # sigma^2 |s - (-eps / sigma)|^2
+        return torch.mean((sigma * out + eps) ** 2)
+    raise AssertionError(model.objective)  # pragma: no cover - guarded in __init__
