@@ -154,7 +154,7 @@ def test_samplers_repeat_with_a_seed_and_share_noise() -> None:
 @pytest.mark.parametrize(
     "kwargs,match",
     [
-        ({"sampler": "euler"}, "unknown sampler"),
+        ({"sampler": "nope"}, "unknown sampler"),
         ({"steps": 0}, "positive"),
         ({"n": -3}, "positive"),
         ({"sampler": "ddim", "eta": 2.0}, r"\[0, 1\]"),
@@ -223,3 +223,43 @@ def test_training_rejects_bad_data_and_config() -> None:
         train(np.array([[0.0, np.nan]] * 10), TrainConfig(steps=1), progress=False)
     with pytest.raises(ValueError, match="steps"):
         train(np.zeros((10, 2)), TrainConfig(steps=0), progress=False)
+
+
+# --- higher-order samplers (issue 3) -------------------------------------------------
+
+def _ode_errors(name: str, steps: tuple[int, ...]) -> list[float]:
+    gm = GaussianMixture(means=[[1.0, -2.0]], stds=0.5)
+    x_start = np.random.default_rng(0).normal(size=(300, 2)).astype(np.float32)
+    exact = gm.ode_map(x_start)
+    return [float(np.abs(sample(gm, name, s, x_start=x_start).final - exact).mean()) for s in steps]
+
+
+@pytest.mark.parametrize("name,order", [("euler", 1.0), ("heun", 2.0)])
+def test_ode_solvers_converge_at_their_order(name: str, order: float) -> None:
+    errs = _ode_errors(name, (50, 100, 200))
+    measured = [np.log2(errs[i] / errs[i + 1]) for i in range(2)]
+    assert all(abs(m - order) < 0.2 for m in measured), f"{name}: orders {measured}"
+
+
+def test_higher_order_samplers_need_fewer_evaluations() -> None:
+    gm = GaussianMixture(means=[[1.0, -2.0]], stds=0.5)
+    x_start = np.random.default_rng(0).normal(size=(300, 2)).astype(np.float32)
+    exact = gm.ode_map(x_start)
+
+    def err(name: str, steps: int) -> tuple[float, int]:
+        traj = sample(gm, name, steps, x_start=x_start)
+        return float(np.abs(traj.final - exact).mean()), traj.nfe
+
+    euler, euler_nfe = err("euler", 200)
+    heun, heun_nfe = err("heun", 100)
+    dpm, dpm_nfe = err("dpm++2m", 50)
+    assert heun_nfe == 199 and dpm_nfe == 50 and euler_nfe == 200
+    assert heun < euler and dpm < euler, (euler, heun, dpm)
+    assert err("dpm++2m", 200)[0] < err("ddim", 200)[0] / 10
+
+
+def test_reverse_sde_reaches_the_data() -> None:
+    gm = GaussianMixture(means=[[1.5, 0.0], [-1.5, 0.0]], stds=0.3)
+    traj = sample(gm, "sde", 500, n=2000, seed=3)
+    floor = energy_distance(gm.sample(2000, seed=5), gm.sample(2000, seed=4))
+    assert energy_distance(traj.final, gm.sample(2000, seed=4)) < 3 * floor + 1e-3

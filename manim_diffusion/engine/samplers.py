@@ -16,10 +16,41 @@ __all__ = ["SAMPLERS", "DEFAULT_STEPS", "sample", "time_grid"]
 SAMPLERS: dict[str, str] = {
     "ddpm": "DDPM ancestral sampling (stochastic; DDIM with eta = 1)",
     "ddim": "DDIM (deterministic with eta = 0, the default; eta in [0, 1])",
+    "euler": "probability-flow ODE, Euler steps in library time",
+    "heun": "probability-flow ODE, Heun's second-order steps (Euler on the last)",
+    "sde": "reverse-time SDE, Euler-Maruyama steps (stochastic)",
+    "dpm++2m": "DPM-Solver++(2M): second-order multistep on x0-hat in log-SNR",
 }
 
 #: The usual step count of each sampler.
-DEFAULT_STEPS: dict[str, int] = {"ddpm": 1000, "ddim": 50}
+DEFAULT_STEPS: dict[str, int] = {
+    "ddpm": 1000,
+    "ddim": 50,
+    "euler": 100,
+    "heun": 50,
+    "sde": 1000,
+    "dpm++2m": 20,
+}
+
+
+def _rates(schedule, t: float) -> tuple[float, float, float, float]:
+    """alpha, sigma and their derivatives in library time at ``t`` (< 1)."""
+    tt = torch.tensor(float(t), dtype=torch.float64, requires_grad=True)
+    with torch.enable_grad():
+        la = schedule._log_alpha_bar(tt)
+        (dla,) = torch.autograd.grad(la, tt)
+    alpha = float(torch.exp(0.5 * la))
+    sigma = float(torch.sqrt(-torch.expm1(la)))
+    d_alpha = 0.5 * alpha * float(dla)
+    d_sigma = -alpha * d_alpha / sigma
+    return alpha, sigma, d_alpha, d_sigma
+
+
+def _velocity(model: Predictor, x: torch.Tensor, t: float):
+    """The probability-flow velocity dx/dt = alpha' x0-hat + sigma' eps-hat, and the prediction."""
+    pred = model.predict(x, t)
+    _, _, d_alpha, d_sigma = _rates(model.schedule, t)
+    return d_alpha * pred.x0 + d_sigma * pred.eps, pred
 
 
 def time_grid(steps: int) -> torch.Tensor:
@@ -127,15 +158,62 @@ def sample(
     preds = torch.empty_like(points) if record_predictions else None
     points[0] = x
     started = _time.perf_counter()
+    nfe = 0
+    prev_x0: torch.Tensor | None = None
     for k in range(steps):
-        pred = model.predict(x, float(times[k]))
+        ta, tb = float(times[k]), float(times[k + 1])
+        dt = tb - ta
+        last = k == steps - 1
+        if sampler in ("ddpm", "ddim"):
+            pred = model.predict(x, ta)
+            snr_ratio = float(torch.exp(log_snr[k] - log_snr[k + 1]))
+            noise = torch.randn(x.shape, generator=gen) if eta > 0 and not last else None
+            x = _ddim_step(
+                x,
+                pred.x0,
+                pred.eps,
+                float(alphas[k + 1]),
+                float(sigmas[k + 1]),
+                snr_ratio,
+                eta,
+                noise,
+            )
+            nfe += 1
+        elif sampler in ("euler", "heun"):
+            v, pred = _velocity(model, x, ta)
+            x_euler = x + dt * v
+            nfe += 1
+            if sampler == "heun" and not last:
+                v2, _ = _velocity(model, x_euler, tb)
+                nfe += 1
+                x = x + 0.5 * dt * (v + v2)
+            else:
+                x = x_euler
+        elif sampler == "sde":
+            pred = model.predict(x, ta)
+            nfe += 1
+            beta = 2.0 * _rates(model.schedule, ta)[2] / float(alphas[k])  # d log alpha_bar/dt
+            drift = 0.5 * beta * x + beta * pred.score
+            x = x + dt * drift
+            if not last:
+                x = x + np.sqrt(beta * dt) * torch.randn(x.shape, generator=gen)
+        else:  # dpm++2m
+            pred = model.predict(x, ta)
+            nfe += 1
+            if last:
+                x = pred.x0  # lambda = inf at the data end: first order lands on x0-hat
+            else:
+                lam = 0.5 * log_snr
+                h = float(lam[k + 1] - lam[k])
+                d = pred.x0
+                if prev_x0 is not None:
+                    r = float(lam[k] - lam[k - 1]) / h
+                    d = (1 + 0.5 / r) * pred.x0 - (0.5 / r) * prev_x0
+                ratio = float(sigmas[k + 1] / sigmas[k])
+                x = ratio * x - float(alphas[k + 1]) * float(np.expm1(-h)) * d
+            prev_x0 = pred.x0
         if preds is not None:
             preds[k] = pred.x0
-        snr_ratio = float(torch.exp(log_snr[k] - log_snr[k + 1]))
-        noise = torch.randn(x.shape, generator=gen) if eta > 0 and k < steps - 1 else None
-        x = _ddim_step(
-            x, pred.x0, pred.eps, float(alphas[k + 1]), float(sigmas[k + 1]), snr_ratio, eta, noise
-        )
         points[k + 1] = x
     if preds is not None:
         preds[-1] = x
@@ -145,6 +223,6 @@ def sample(
         steps=np.arange(steps, -1, -1),
         predictions=None if preds is None else preds.numpy(),
         sampler=sampler if sampler == "ddpm" or eta == 0 else f"ddim(eta={eta:g})",
-        nfe=steps,
+        nfe=nfe,
         meta={"seconds": f"{_time.perf_counter() - started:.3f}", "seed": str(seed)},
     )
