@@ -11,14 +11,8 @@ import argparse
 import json
 import time
 
-from manim_diffusion.engine import (
-    TrainConfig,
-    energy_distance,
-    energy_distance_floor,
-    make_dataset,
-    sample,
-    train,
-)
+from manim_diffusion.engine import TrainConfig, energy_distance_floor, make_dataset, train
+from manim_diffusion.engine.evaluate import EVAL_POINTS, evaluate
 
 
 def main() -> None:
@@ -30,15 +24,14 @@ def main() -> None:
     args = parser.parse_args()
 
     data = make_dataset("smiley", 10000, seed=0)
-    ref = make_dataset("smiley", 2000, seed=12345)
-    floor = energy_distance_floor(lambda n, s: make_dataset("smiley", n, s), 2000)
+    floor = energy_distance_floor(lambda n, s: make_dataset("smiley", n, s), EVAL_POINTS)
     rows: list[dict[str, float]] = []
     spent = {"eval": 0.0}
     started = time.perf_counter()
 
     def check(snap) -> None:
         t0 = time.perf_counter()
-        ed = energy_distance(sample(snap.model, "ddim", 50, n=2000, seed=0).final, ref)
+        ed = evaluate(snap.model, "smiley", with_floor=False).energy_distance
         spent["eval"] += time.perf_counter() - t0
         rows.append({"step": snap.step, "energy_distance": ed,
                      "train_seconds": time.perf_counter() - started - spent["eval"]})

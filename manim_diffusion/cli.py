@@ -15,8 +15,6 @@ from .engine import (
     TrainConfig,
     TrainingDiverged,
     dataset_names,
-    energy_distance,
-    energy_distance_floor,
     list_pretrained,
     load_pretrained,
     make_dataset,
@@ -24,27 +22,15 @@ from .engine import (
     save_checkpoint,
     train,
 )
+from .engine.evaluate import EVAL_POINTS, evaluate
 from .engine.pretrained import add_to_manifest
 
 __all__ = ["main"]
-
-#: Points and seeds of the quality metric, fixed so figures are comparable.
-EVAL_POINTS = 2000
-EVAL_DATA_SEED = 12345
-
 
 def _positive(ctx: click.Context, param: click.Parameter, value: int) -> int:
     if value is not None and value < 1:
         raise click.BadParameter(f"must be a positive integer, got {value}")
     return value
-
-
-def evaluate(model, dataset: str, sampler: str = "ddim", steps: int | None = None, seed: int = 0):
-    """Energy distance of ``EVAL_POINTS`` samples to fresh data, and its floor."""
-    ref = make_dataset(dataset, EVAL_POINTS, seed=EVAL_DATA_SEED)
-    traj = sample(model, sampler, steps, n=EVAL_POINTS, seed=seed, record_predictions=False)
-    floor = energy_distance_floor(lambda n, s: make_dataset(dataset, n, s), EVAL_POINTS)
-    return energy_distance(traj.final, ref), floor, traj.nfe
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -138,7 +124,8 @@ def train_cmd(
     except TrainingDiverged as err:
         click.echo(f"error: {err}. Nothing was written; {out} is unchanged.", err=True)
         sys.exit(1)
-    ed, floor, nfe = evaluate(result.model, dataset)
+    score = evaluate(result.model, dataset)
+    ed, floor, nfe = score.energy_distance, score.floor, score.nfe
     try:
         digest = save_checkpoint(result.model, config, out, extra={"dataset": dataset})
     except OSError as err:
@@ -244,7 +231,8 @@ def eval_cmd(model, sampler, steps, dataset, seed) -> None:
     dataset = dataset or getattr(net, "dataset", None)
     if dataset is None:
         raise click.UsageError("this checkpoint does not name its data set; pass --dataset")
-    ed, floor, nfe = evaluate(net, dataset, sampler, steps, seed)
+    score = evaluate(net, dataset, sampler, steps, seed)
+    ed, floor, nfe = score.energy_distance, score.floor, score.nfe
     click.echo(
         f"{model}: energy distance {ed:.4f} (floor {floor:.4f}) with {sampler}, "
         f"{nfe} network evaluations, {EVAL_POINTS} samples vs {dataset}"

@@ -45,6 +45,11 @@ def test_linear_schedule_is_the_limit_of_ddpm_betas() -> None:
     )
 
 
+def test_linear_schedule_beta_is_its_closed_form() -> None:
+    t = np.array([0.0, 0.25, 0.9, 1.0])
+    np.testing.assert_allclose(LinearSchedule().d_log_alpha_bar(t), 0.1 + 19.9 * (1 - t))
+
+
 @pytest.mark.parametrize("t", [0.05, 0.3, 0.5, 0.8, 1.0])
 def test_cosine_schedule_matches_closed_form(t: float) -> None:
     f = lambda s: math.cos((s + 0.008) / 1.008 * math.pi / 2) ** 2  # noqa: E731
@@ -158,6 +163,7 @@ def test_samplers_repeat_with_a_seed_and_share_noise() -> None:
         ({"steps": 0}, "positive"),
         ({"n": -3}, "positive"),
         ({"sampler": "ddim", "eta": 2.0}, r"\[0, 1\]"),
+        ({"sampler": "heun", "eta": 0.5}, "takes none"),
     ],
 )
 def test_sampler_bad_input(kwargs, match) -> None:

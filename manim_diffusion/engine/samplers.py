@@ -33,26 +33,6 @@ DEFAULT_STEPS: dict[str, int] = {
 }
 
 
-def _rates(schedule, t: float) -> tuple[float, float, float, float]:
-    """alpha, sigma and their derivatives in library time at ``t`` (< 1)."""
-    tt = torch.tensor(float(t), dtype=torch.float64, requires_grad=True)
-    with torch.enable_grad():
-        la = schedule._log_alpha_bar(tt)
-        (dla,) = torch.autograd.grad(la, tt)
-    alpha = float(torch.exp(0.5 * la))
-    sigma = float(torch.sqrt(-torch.expm1(la)))
-    d_alpha = 0.5 * alpha * float(dla)
-    d_sigma = -alpha * d_alpha / sigma
-    return alpha, sigma, d_alpha, d_sigma
-
-
-def _velocity(model: Predictor, x: torch.Tensor, t: float):
-    """The probability-flow velocity dx/dt = alpha' x0-hat + sigma' eps-hat, and the prediction."""
-    pred = model.predict(x, t)
-    _, _, d_alpha, d_sigma = _rates(model.schedule, t)
-    return d_alpha * pred.x0 + d_sigma * pred.eps, pred
-
-
 def time_grid(steps: int) -> torch.Tensor:
     """``steps + 1`` library times rising evenly from 0 (noise) to 1 (data)."""
     return torch.linspace(0.0, 1.0, steps + 1, dtype=torch.float64)
@@ -132,11 +112,9 @@ def sample(
     if sampler not in SAMPLERS:
         raise ValueError(f"unknown sampler {sampler!r}; choose one of: {', '.join(SAMPLERS)}")
     steps = _check_count("steps", DEFAULT_STEPS[sampler] if steps is None else steps)
-    if sampler == "ddpm":
-        if eta not in (None, 1.0):
-            raise ValueError("ddpm is DDIM with eta = 1; use sampler='ddim' to set eta")
-        eta = 1.0
-    eta = 0.0 if eta is None else float(eta)
+    if sampler != "ddim" and eta is not None:
+        raise ValueError(f"eta is DDIM's setting; {sampler} takes none (ddpm is DDIM with eta = 1)")
+    eta = 1.0 if sampler == "ddpm" else 0.0 if eta is None else float(eta)
     if not 0.0 <= eta <= 1.0:
         raise ValueError(f"eta must lie in [0, 1], got {eta}")
     gen = generator if generator is not None else torch.Generator().manual_seed(seed)
@@ -154,6 +132,16 @@ def sample(
     alphas = schedule.alpha(times)
     sigmas = schedule.sigma(times)
     log_snr = schedule.log_snr(times)
+    lam = 0.5 * log_snr  # log(alpha / sigma), DPM-Solver's time
+    beta = schedule.d_log_alpha_bar(times)  # d log alpha_bar / dt
+    d_alpha = 0.5 * alphas * beta
+    d_sigma = -alphas * d_alpha / sigmas  # inf at t = 1, which no step evaluates
+
+    def velocity(x: torch.Tensor, i: int):
+        """Probability-flow velocity dx/dt = alpha' x0-hat + sigma' eps-hat at times[i]."""
+        pred = model.predict(x, float(times[i]))
+        return float(d_alpha[i]) * pred.x0 + float(d_sigma[i]) * pred.eps, pred
+
     points = torch.empty((steps + 1, *x.shape), dtype=torch.float32)
     preds = torch.empty_like(points) if record_predictions else None
     points[0] = x
@@ -180,11 +168,11 @@ def sample(
             )
             nfe += 1
         elif sampler in ("euler", "heun"):
-            v, pred = _velocity(model, x, ta)
+            v, pred = velocity(x, k)
             x_euler = x + dt * v
             nfe += 1
             if sampler == "heun" and not last:
-                v2, _ = _velocity(model, x_euler, tb)
+                v2, _ = velocity(x_euler, k + 1)
                 nfe += 1
                 x = x + 0.5 * dt * (v + v2)
             else:
@@ -192,18 +180,16 @@ def sample(
         elif sampler == "sde":
             pred = model.predict(x, ta)
             nfe += 1
-            beta = 2.0 * _rates(model.schedule, ta)[2] / float(alphas[k])  # d log alpha_bar/dt
-            drift = 0.5 * beta * x + beta * pred.score
-            x = x + dt * drift
+            b = float(beta[k])
+            x = x + dt * (0.5 * b * x + b * pred.score)
             if not last:
-                x = x + np.sqrt(beta * dt) * torch.randn(x.shape, generator=gen)
+                x = x + np.sqrt(b * dt) * torch.randn(x.shape, generator=gen)
         else:  # dpm++2m
             pred = model.predict(x, ta)
             nfe += 1
             if last:
                 x = pred.x0  # lambda = inf at the data end: first order lands on x0-hat
             else:
-                lam = 0.5 * log_snr
                 h = float(lam[k + 1] - lam[k])
                 d = pred.x0
                 if prev_x0 is not None:
@@ -222,7 +208,7 @@ def sample(
         points=points.numpy(),
         steps=np.arange(steps, -1, -1),
         predictions=None if preds is None else preds.numpy(),
-        sampler=sampler if sampler == "ddpm" or eta == 0 else f"ddim(eta={eta:g})",
+        sampler=f"ddim(eta={eta:g})" if sampler == "ddim" and eta > 0 else sampler,
         nfe=nfe,
         meta={"seconds": f"{_time.perf_counter() - started:.3f}", "seed": str(seed)},
     )

@@ -53,6 +53,14 @@ class Schedule(ABC):
         x, kind = _as_tensor(t)
         return _restore(self._log_alpha_bar(x), kind)
 
+    def d_log_alpha_bar(self, t: ArrayLike) -> ArrayLike:
+        """d(log alpha_bar)/dt: the reverse process's beta(t) in library time."""
+        x, kind = _as_tensor(t)
+        x = x.detach().double().requires_grad_(True)
+        with torch.enable_grad():
+            (grad,) = torch.autograd.grad(self._log_alpha_bar(x).sum(), x)
+        return _restore(grad, kind)
+
     def alpha_bar(self, t: ArrayLike) -> ArrayLike:
         """alpha_bar(t): the signal's share of the variance, 1 at the data end."""
         x, kind = _as_tensor(t)
