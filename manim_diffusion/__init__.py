@@ -15,7 +15,13 @@ from .engine import __all__ as _engine_all
 
 __version__ = "0.1.0"
 
-_MOBJECTS = ["ContourField", "DistributionCloud", "TimeBar", "TrajectoryTracer"]
+_MOBJECTS = [
+    "ContourField",
+    "DistributionCloud",
+    "TimeBar",
+    "TrajectoryTracer",
+    "points_from_mobject",
+]
 
 __all__ = [*_engine_all, *_MOBJECTS]
 

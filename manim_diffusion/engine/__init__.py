@@ -16,6 +16,7 @@ from .pretrained import (
 )
 from .samplers import DEFAULT_STEPS, SAMPLERS, sample
 from .schedules import SCHEDULES, CosineSchedule, LinearSchedule, Schedule, get_schedule
+from .shapes import fit_to_box, sample_curves, sample_image, sample_inside, sample_polyline
 from .train import Snapshot, TrainConfig, TrainingDiverged, TrainResult, train
 from .trajectory import Trajectory
 
@@ -41,12 +42,17 @@ __all__ = [
     "dataset_names",
     "energy_distance",
     "energy_distance_floor",
+    "fit_to_box",
     "get_schedule",
     "list_pretrained",
     "load_checkpoint",
     "load_pretrained",
     "make_dataset",
     "sample",
+    "sample_curves",
+    "sample_image",
+    "sample_inside",
+    "sample_polyline",
     "save_checkpoint",
     "train",
 ]

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from .cloud import DistributionCloud
 from .contour import ContourField
+from .shape_data import points_from_mobject
 from .timebar import TimeBar
 from .tracer import TrajectoryTracer
 
-__all__ = ["ContourField", "DistributionCloud", "TimeBar", "TrajectoryTracer"]
+__all__ = [
+    "ContourField",
+    "DistributionCloud",
+    "TimeBar",
+    "TrajectoryTracer",
+    "points_from_mobject",
+]
