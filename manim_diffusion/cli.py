@@ -11,6 +11,7 @@ from .engine import (
     DEFAULT_STEPS,
     OBJECTIVES,
     SAMPLERS,
+    SCHEDULES,
     CheckpointError,
     TrainConfig,
     TrainingDiverged,
@@ -22,8 +23,10 @@ from .engine import (
     save_checkpoint,
     train,
 )
+from .engine.datasets import LABELLED
 from .engine.evaluate import EVAL_POINTS, evaluate
 from .engine.pretrained import add_to_manifest
+from .engine.train import build_model
 
 __all__ = ["main"]
 
@@ -83,9 +86,17 @@ def list_cmd() -> None:
 @click.option("--ema-decay", default=TrainConfig.ema_decay, show_default=True, type=float)
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option(
-    "--schedule", default="linear", show_default=True, type=click.Choice(["linear", "cosine"])
+    "--schedule",
+    default=None,
+    type=click.Choice(list(SCHEDULES)),
+    help="Noising path (default: flow for --objective flow, linear otherwise).",
 )
 @click.option("--objective", default="eps", show_default=True, type=click.Choice(list(OBJECTIVES)))
+@click.option(
+    "--conditional",
+    is_flag=True,
+    help=f"Learn the data set's classes too, for guidance (labelled sets: {', '.join(LABELLED)}).",
+)
 @click.option("--name", default=None, help="Manifest name (default: the file's stem).")
 @click.option(
     "--no-manifest", is_flag=True, help="Do not add an entry to the manifest beside --out."
@@ -101,10 +112,21 @@ def train_cmd(
     seed,
     schedule,
     objective,
+    conditional,
     name,
     no_manifest,
 ) -> None:
     """Train a diffusion model on a 2D data set and write its checkpoint atomically."""
+    if conditional and dataset not in LABELLED:
+        raise click.UsageError(
+            f"--conditional needs a labelled data set ({', '.join(LABELLED)}); {dataset} has none"
+        )
+    schedule = schedule or ("flow" if objective == "flow" else "linear")
+    labels = None
+    if conditional:
+        data, labels = make_dataset(dataset, points, seed=seed, with_labels=True)
+    else:
+        data = make_dataset(dataset, points, seed=seed)
     config = TrainConfig(
         steps=steps,
         batch_size=batch_size,
@@ -113,14 +135,15 @@ def train_cmd(
         seed=seed,
         schedule=schedule,
         objective=objective,
+        num_classes=int(labels.max()) + 1 if conditional else 0,
     )
     try:
         config.validate()
+        build_model(config)  # an objective that does not suit the schedule fails here
     except ValueError as err:
         raise click.UsageError(str(err)) from err
-    data = make_dataset(dataset, points, seed=seed)
     try:
-        result = train(data, config)
+        result = train(data, config, labels=labels)
     except TrainingDiverged as err:
         click.echo(f"error: {err}. Nothing was written; {out} is unchanged.", err=True)
         sys.exit(1)
@@ -148,6 +171,7 @@ def train_cmd(
                     "hidden": config.hidden,
                     "layers": config.layers,
                     "time_dim": config.time_dim,
+                    "num_classes": config.num_classes,
                 },
                 "training": {
                     "steps": steps,
@@ -170,7 +194,9 @@ def train_cmd(
                     f"--points {points} --batch-size {batch_size} --lr {lr} "
                     f"--ema-decay {ema_decay} "
                     f"--seed {seed} "
-                    f"--schedule {schedule} --objective {objective} --out pretrained/{out.name}"
+                    f"--schedule {schedule} --objective {objective} "
+                    + ("--conditional " if conditional else "")
+                    + f"--out pretrained/{out.name}"
                 ),
                 "sha256": digest,
             },
@@ -197,15 +223,26 @@ def _load(model: str):
 )
 @click.option("-n", "n", default=2000, show_default=True, type=int, callback=_positive)
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--label", default=None, type=int, help="Class to sample (conditional models).")
+@click.option(
+    "--guidance",
+    default=1.0,
+    show_default=True,
+    type=float,
+    help="Classifier-free guidance scale with --label (0: unconditional).",
+)
 @click.option(
     "--out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
     help="Trajectory file to write (.npz).",
 )
-def sample_cmd(model, sampler, steps, n, seed, out) -> None:
+def sample_cmd(model, sampler, steps, n, seed, label, guidance, out) -> None:
     """Sample a model and save the whole trajectory (times, points, x0-hat) to .npz."""
-    traj = sample(_load(model), sampler, steps, n=n, seed=seed)
+    try:
+        traj = sample(_load(model), sampler, steps, n=n, seed=seed, labels=label, guidance=guidance)
+    except ValueError as err:
+        raise click.UsageError(str(err)) from err
     traj.meta["model"] = model
     try:
         traj.save(out)
@@ -215,8 +252,17 @@ def sample_cmd(model, sampler, steps, n, seed, out) -> None:
 
 
 @main.command("eval")
-@click.option("--model", required=True, help="Shipped model name (see `list`) or a .pt file.")
-@click.option("--sampler", default="ddim", show_default=True, type=click.Choice(list(SAMPLERS)))
+@click.option(
+    "--model",
+    default=None,
+    help="Shipped model name (see `list`) or a .pt file; every shipped model if left out.",
+)
+@click.option(
+    "--sampler",
+    default=None,
+    type=click.Choice(list(SAMPLERS)),
+    help="Sampler (default: every sampler, each at its usual step count).",
+)
 @click.option("--steps", default=None, type=int, callback=_positive)
 @click.option(
     "--dataset",
@@ -225,15 +271,40 @@ def sample_cmd(model, sampler, steps, n, seed, out) -> None:
     help="Data set to compare with (default: the one the model was trained on).",
 )
 @click.option("--seed", default=0, show_default=True, type=int)
-def eval_cmd(model, sampler, steps, dataset, seed) -> None:
-    """Print the model's energy distance to its data set and the floor a perfect model gets."""
-    net = _load(model)
-    dataset = dataset or getattr(net, "dataset", None)
-    if dataset is None:
-        raise click.UsageError("this checkpoint does not name its data set; pass --dataset")
-    score = evaluate(net, dataset, sampler, steps, seed)
-    ed, floor, nfe = score.energy_distance, score.floor, score.nfe
+@click.option(
+    "--points",
+    default=EVAL_POINTS,
+    show_default=True,
+    type=int,
+    callback=_positive,
+    help="Samples drawn (the floor falls like 1/points).",
+)
+def eval_cmd(model, sampler, steps, dataset, seed, points) -> None:
+    """Energy distance of samples to the data, against the floor a perfect model gets.
+
+    With no --model, every shipped checkpoint; with no --sampler, every sampler at
+    its usual number of steps. Prints one line per pair with the network evaluations.
+    """
+    names = [model] if model else [e["name"] for e in list_pretrained()]
+    if not names:
+        raise click.ClickException("no shipped checkpoints found; pass --model FILE.pt")
+    samplers = [sampler] if sampler else list(SAMPLERS)
+    if steps is not None and len(samplers) > 1:
+        raise click.UsageError("--steps needs one --sampler")
     click.echo(
-        f"{model}: energy distance {ed:.4f} (floor {floor:.4f}) with {sampler}, "
-        f"{nfe} network evaluations, {EVAL_POINTS} samples vs {dataset}"
+        f"{'model':<24} {'sampler':<10} {'NFE':>5} {'energy distance':>16} {'floor':>8} "
+        f"{'seconds':>8}   ({points} samples)"
     )
+    for name in names:
+        net = _load(name)
+        data = dataset or getattr(net, "dataset", None)
+        if data is None:
+            raise click.UsageError(f"{name} does not name its data set; pass --dataset")
+        floor = None
+        for s in samplers:
+            score = evaluate(net, data, s, steps, seed, with_floor=floor is None, points=points)
+            floor = score.floor if floor is None else floor
+            click.echo(
+                f"{name:<24} {s:<10} {score.nfe:>5} {score.energy_distance:>16.5f} "
+                f"{floor:>8.5f} {score.seconds:>8.2f}"
+            )

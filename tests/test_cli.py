@@ -15,7 +15,7 @@ import torch
 from click.testing import CliRunner
 
 from manim_diffusion.cli import main
-from manim_diffusion.engine import Trajectory, load_pretrained
+from manim_diffusion.engine import SAMPLERS, Trajectory, load_pretrained
 from manim_diffusion.engine.pretrained import pretrained_dir, sha256_of
 
 # the package re-exports the function `train`, which shadows the submodule attribute
@@ -110,15 +110,33 @@ def test_sample_writes_trajectory(runner, tmp_path):
     assert np.isfinite(traj.points).all()
 
 
+def _eval_rows(output: str) -> list[tuple[str, str, int, float, float]]:
+    lines = output.strip().splitlines()
+    assert "energy distance" in lines[0] and "floor" in lines[0], lines[0]
+    rows = []
+    for line in lines[1:]:
+        model, sampler, nfe, ed, floor, _seconds = line.split()
+        rows.append((model, sampler, int(nfe), float(ed), float(floor)))
+    return rows
+
+
 def test_eval_shipped_model(runner):
-    result = run(runner, "eval", "--model", "smiley_ddpm")
+    result = run(runner, "eval", "--model", "smiley_ddpm", "--sampler", "ddim")
     assert result.exit_code == 0, result.output
-    line = result.output.strip().splitlines()[-1]
-    assert "energy distance" in line and "floor" in line
-    ed = float(line.split("energy distance")[1].split()[0])
-    floor = float(line.split("floor")[1].split()[0].rstrip(")"))
+    ((model, sampler, nfe, ed, floor),) = _eval_rows(result.output)
+    assert (model, sampler, nfe) == ("smiley_ddpm", "ddim", 50)
     assert 0 <= ed < 0.01
     assert 0 < floor <= ed + 0.01
+
+
+def test_eval_every_sampler_reports_metric_and_evaluations(runner):
+    result = run(runner, "eval", "--model", "three_dots_ddpm", "--points", "500")
+    assert result.exit_code == 0, result.output
+    rows = _eval_rows(result.output)
+    assert [r[1] for r in rows] == list(SAMPLERS)
+    nfe = {r[1]: r[2] for r in rows}
+    assert nfe["ddpm"] == 1000 and nfe["dpm++2m"] == 20 and nfe["heun"] == 99
+    assert all(r[3] < 0.05 for r in rows), rows
 
 
 # ---------------------------------------------------------------- bad input

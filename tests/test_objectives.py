@@ -25,12 +25,17 @@ def _score_error(model, gm: GaussianMixture, times=(0.3, 0.6, 0.85)) -> float:
     return float(np.mean(errs))
 
 
-@pytest.mark.parametrize("objective", list(OBJECTIVES))
-def test_objective_learns_the_exact_score(objective: str) -> None:
-    gm = GaussianMixture(means=[[-1.2, 0.0], [1.2, 0.5]], stds=0.3)
+#: Every objective on the linear schedule, and the rectified-flow pairs.
+PAIRS = [(o, "linear") for o in OBJECTIVES] + [("flow", "flow"), ("x0", "flow")]
+
+
+@pytest.mark.parametrize("objective,schedule", PAIRS)
+def test_objective_learns_the_exact_score(objective: str, schedule: str) -> None:
+    gm = GaussianMixture(means=[[-1.2, 0.0], [1.2, 0.5]], stds=0.3, schedule=schedule)
     data = gm.sample(4000, seed=0).astype(np.float32)
-    early = train(data, TrainConfig(steps=30, objective=objective), progress=False)
-    late = train(data, TrainConfig(steps=1500, objective=objective), progress=False)
+    cfg = {"objective": objective, "schedule": schedule}
+    early = train(data, TrainConfig(steps=30, **cfg), progress=False)
+    late = train(data, TrainConfig(steps=1500, **cfg), progress=False)
     e0, e1 = _score_error(early.model, gm), _score_error(late.model, gm)
     assert e1 < 0.5 * e0 and e1 < 0.1, f"{objective}: score error {e0:.3f} -> {e1:.3f}"
 
@@ -46,17 +51,40 @@ class _Fixed(torch.nn.Module):
         return self.out
 
 
-@pytest.mark.parametrize("objective", list(OBJECTIVES))
-def test_conversions_invert_the_objective_target(objective: str) -> None:
+@pytest.mark.parametrize("objective,schedule", PAIRS + [("flow", "cosine")])
+def test_conversions_invert_the_objective_target(objective: str, schedule: str) -> None:
     """Feeding the exact target as the net output gives back the exact x0 and eps."""
     torch.manual_seed(0)
     x0, eps = torch.randn(64, 2), torch.randn(64, 2)
     t = torch.full((64,), 0.4)
-    model = DiffusionModel(MLPDenoiser(), objective=objective)
-    alpha, sigma = model.coefficients(t.reshape(-1, 1))
+    model = DiffusionModel(MLPDenoiser(), schedule=schedule, objective=objective)
+    alpha, sigma, d_alpha, d_sigma = model.coefficients(t.reshape(-1, 1))
     xt = alpha * x0 + sigma * eps
-    target = {"eps": eps, "x0": x0, "v": alpha * eps - sigma * x0, "score": -eps / sigma}
+    target = {
+        "eps": eps,
+        "x0": x0,
+        "v": alpha * eps - sigma * x0,
+        "score": -eps / sigma,
+        "flow": d_alpha * x0 + d_sigma * eps,
+    }
     model.net = _Fixed(target[objective])
     pred = model.predict(xt, t)
     torch.testing.assert_close(pred.x0, x0, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(pred.eps, eps, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(pred.velocity, target["flow"], atol=1e-5, rtol=1e-5)
+
+
+def test_rectified_flow_velocity_is_data_minus_noise() -> None:
+    x0, eps = torch.randn(8, 2), torch.randn(8, 2)
+    t = torch.full((8, 1), 0.3)
+    model = DiffusionModel(MLPDenoiser(), schedule="flow", objective="flow")
+    alpha, sigma, d_alpha, d_sigma = model.coefficients(t)
+    torch.testing.assert_close(alpha, t)
+    torch.testing.assert_close(sigma, 1 - t)
+    torch.testing.assert_close(d_alpha * x0 + d_sigma * eps, x0 - eps)
+
+
+@pytest.mark.parametrize("objective", ["eps", "v", "score"])
+def test_objectives_that_divide_by_alpha_refuse_the_flow_path(objective: str) -> None:
+    with pytest.raises(ValueError, match="variance-preserving"):
+        DiffusionModel(MLPDenoiser(), schedule="flow", objective=objective)

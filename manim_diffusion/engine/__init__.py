@@ -6,7 +6,7 @@ from .analytic import GaussianMixture
 from .datasets import DATASETS, dataset_names, make_dataset
 from .metrics import energy_distance, energy_distance_floor
 from .nets import MLPDenoiser
-from .objectives import OBJECTIVES, DiffusionModel, Prediction
+from .objectives import OBJECTIVES, DiffusionModel, GuidedModel, Prediction
 from .pretrained import (
     CheckpointError,
     list_pretrained,
@@ -14,8 +14,16 @@ from .pretrained import (
     load_pretrained,
     save_checkpoint,
 )
-from .samplers import DEFAULT_STEPS, SAMPLERS, sample
-from .schedules import SCHEDULES, CosineSchedule, LinearSchedule, Schedule, get_schedule
+from .samplers import DEFAULT_STEPS, GRIDS, SAMPLERS, sample, time_grid
+from .schedules import (
+    SCHEDULES,
+    CosineSchedule,
+    FlowSchedule,
+    LinearSchedule,
+    Schedule,
+    VPSchedule,
+    get_schedule,
+)
 from .shapes import fit_to_box, sample_curves, sample_image, sample_inside, sample_polyline
 from .train import Snapshot, TrainConfig, TrainingDiverged, TrainResult, train
 from .trajectory import Trajectory
@@ -26,7 +34,10 @@ __all__ = [
     "DATASETS",
     "DEFAULT_STEPS",
     "DiffusionModel",
+    "FlowSchedule",
+    "GRIDS",
     "GaussianMixture",
+    "GuidedModel",
     "LinearSchedule",
     "MLPDenoiser",
     "OBJECTIVES",
@@ -39,6 +50,7 @@ __all__ = [
     "TrainResult",
     "Trajectory",
     "TrainingDiverged",
+    "VPSchedule",
     "dataset_names",
     "energy_distance",
     "energy_distance_floor",
@@ -54,5 +66,6 @@ __all__ = [
     "sample_inside",
     "sample_polyline",
     "save_checkpoint",
+    "time_grid",
     "train",
 ]

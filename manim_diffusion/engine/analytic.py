@@ -51,15 +51,48 @@ class GaussianMixture:
         var = alpha**2 * self.stds**2 + sigma**2  # (K,)
         return alpha, sigma, var
 
-    def _responsibilities(self, x: torch.Tensor, alpha: float, var: torch.Tensor) -> torch.Tensor:
+    def _log_components(self, x: torch.Tensor, alpha: float, var: torch.Tensor) -> torch.Tensor:
+        """log w_k + log N(x; alpha mu_k, var_k I), shape (N, K)."""
         d = x.shape[1]
-        diff2 = ((x[:, None, :] - alpha * self.means[None]) ** 2).sum(-1)  # (N, K)
-        logp = torch.log(self.weights) - 0.5 * diff2 / var - 0.5 * d * torch.log(var)
-        return torch.softmax(logp, dim=1)
+        diff2 = ((x[:, None, :] - alpha * self.means[None]) ** 2).sum(-1)
+        return (
+            torch.log(self.weights)
+            - 0.5 * diff2 / var
+            - 0.5 * d * torch.log(2 * torch.pi * var)
+        )
+
+    def log_density(self, x: np.ndarray | torch.Tensor, t: float) -> np.ndarray:
+        """The exact log density of the noised data p_t at points ``x`` (shape (N, D))."""
+        xd = torch.as_tensor(np.asarray(x), dtype=torch.float64)
+        alpha, _, var = self._marginal(t)
+        return torch.logsumexp(self._log_components(xd, alpha, var), dim=1).numpy()
+
+    def density(self, x: np.ndarray | torch.Tensor, t: float) -> np.ndarray:
+        """The exact density p_t at points ``x``: contours that are not estimates."""
+        return np.exp(self.log_density(x, t))
+
+    def moments(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """Mean ``(D,)`` and covariance ``(D, D)`` of p_t."""
+        alpha, _, var = self._marginal(t)
+        w = self.weights
+        mu = alpha * self.means  # (K, D)
+        mean = (w[:, None] * mu).sum(0)
+        d = self.means.shape[1]
+        centred = mu - mean
+        cov = (w[:, None, None] * centred[:, :, None] * centred[:, None, :]).sum(0)
+        cov = cov + float((w * var).sum()) * torch.eye(d, dtype=torch.float64)
+        return mean.numpy(), cov.numpy()
+
+    def _responsibilities(self, x: torch.Tensor, alpha: float, var: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self._log_components(x, alpha, var), dim=1)
 
     def predict(self, x: torch.Tensor, t: float) -> Prediction:
-        """The exact E[x0 | x_t = x] and epsilon at library time ``t``."""
+        """The exact E[x0 | x_t = x] and epsilon at library time ``t``.
+
+        The returned :class:`Prediction` also gives the exact score and velocity.
+        """
         xd = x.double()
+        t = float(t)
         alpha, sigma, var = self._marginal(t)
         r = self._responsibilities(xd, alpha, var)
         gain = (alpha * self.stds**2 / var)[None, :, None]  # (1, K, 1)
@@ -71,6 +104,8 @@ class GaussianMixture:
             eps=eps.to(x.dtype),
             alpha=torch.tensor(alpha, dtype=x.dtype),
             sigma=torch.tensor(sigma, dtype=x.dtype),
+            d_alpha=torch.tensor(float(self.schedule.d_alpha(t)), dtype=x.dtype),
+            d_sigma=torch.tensor(float(self.schedule.d_sigma(t)), dtype=x.dtype),
         )
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:

@@ -10,8 +10,10 @@ import torch
 
 __all__ = [
     "Schedule",
+    "VPSchedule",
     "LinearSchedule",
     "CosineSchedule",
+    "FlowSchedule",
     "SCHEDULES",
     "get_schedule",
 ]
@@ -35,58 +37,131 @@ def _restore(x: torch.Tensor, kind: str) -> ArrayLike:
 
 
 class Schedule(ABC):
-    """A variance-preserving noising path ``x_t = alpha(t) x_data + sigma(t) noise``.
+    """A Gaussian noising path ``x_t = alpha(t) x_data + sigma(t) noise``.
 
-    Library time ``t`` runs from 0 (pure noise) to 1 (clean data), so ``alpha``
-    rises from almost 0 to 1 and ``sigma = sqrt(1 - alpha_bar)`` falls to 0. Every
-    method takes a float, a numpy array or a torch tensor and returns the same kind.
+    Library time ``t`` runs from 0 (pure noise) to 1 (clean data), so ``alpha`` rises
+    to 1 and ``sigma`` falls to 0. Every method takes a float, a numpy array or a
+    torch tensor and returns the same kind. Subclasses give :meth:`_alpha_sigma` (and
+    may give exact derivatives in :meth:`_d_alpha_sigma`).
     """
 
     name: str = ""
+    #: alpha^2 + sigma^2 = 1 at every t (DDPM's paths); False for rectified flow.
+    variance_preserving: bool = True
 
     @abstractmethod
-    def _log_alpha_bar(self, t: torch.Tensor) -> torch.Tensor:
-        """log alpha_bar at library time ``t`` (a tensor)."""
+    def _alpha_sigma(self, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """alpha(t) and sigma(t) for a tensor ``t``."""
+
+    def _d_alpha_sigma(self, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """d alpha / dt and d sigma / dt (by autograd unless a subclass knows them)."""
+        x = t.detach().double().requires_grad_(True)
+        with torch.enable_grad():
+            alpha, sigma = self._alpha_sigma(x)
+            (da,) = torch.autograd.grad(alpha.sum(), x, retain_graph=True)
+            (ds,) = torch.autograd.grad(sigma.sum(), x)
+        return da.to(t.dtype), ds.to(t.dtype)
+
+    def alpha(self, t: ArrayLike) -> ArrayLike:
+        """The factor on the clean data."""
+        x, kind = _as_tensor(t)
+        return _restore(self._alpha_sigma(x)[0], kind)
+
+    def sigma(self, t: ArrayLike) -> ArrayLike:
+        """The factor on the noise."""
+        x, kind = _as_tensor(t)
+        return _restore(self._alpha_sigma(x)[1], kind)
+
+    def d_alpha(self, t: ArrayLike) -> ArrayLike:
+        """d alpha / dt."""
+        x, kind = _as_tensor(t)
+        return _restore(self._d_alpha_sigma(x)[0], kind)
+
+    def d_sigma(self, t: ArrayLike) -> ArrayLike:
+        """d sigma / dt."""
+        x, kind = _as_tensor(t)
+        return _restore(self._d_alpha_sigma(x)[1], kind)
+
+    def alpha_bar(self, t: ArrayLike) -> ArrayLike:
+        """alpha(t)^2: the signal's share of the variance on a variance-preserving path."""
+        x, kind = _as_tensor(t)
+        return _restore(self._alpha_sigma(x)[0] ** 2, kind)
 
     def log_alpha_bar(self, t: ArrayLike) -> ArrayLike:
         """Natural log of alpha_bar(t)."""
         x, kind = _as_tensor(t)
-        return _restore(self._log_alpha_bar(x), kind)
-
-    def d_log_alpha_bar(self, t: ArrayLike) -> ArrayLike:
-        """d(log alpha_bar)/dt: the reverse process's beta(t) in library time."""
-        x, kind = _as_tensor(t)
-        x = x.detach().double().requires_grad_(True)
-        with torch.enable_grad():
-            (grad,) = torch.autograd.grad(self._log_alpha_bar(x).sum(), x)
-        return _restore(grad, kind)
-
-    def alpha_bar(self, t: ArrayLike) -> ArrayLike:
-        """alpha_bar(t): the signal's share of the variance, 1 at the data end."""
-        x, kind = _as_tensor(t)
-        return _restore(torch.exp(self._log_alpha_bar(x)), kind)
-
-    def alpha(self, t: ArrayLike) -> ArrayLike:
-        """sqrt(alpha_bar(t)): the factor on the clean data."""
-        x, kind = _as_tensor(t)
-        return _restore(torch.exp(0.5 * self._log_alpha_bar(x)), kind)
-
-    def sigma(self, t: ArrayLike) -> ArrayLike:
-        """sqrt(1 - alpha_bar(t)): the factor on the noise."""
-        x, kind = _as_tensor(t)
-        return _restore(torch.sqrt(-torch.expm1(self._log_alpha_bar(x))), kind)
+        return _restore(2.0 * torch.log(self._alpha_sigma(x)[0]), kind)
 
     def log_snr(self, t: ArrayLike) -> ArrayLike:
-        """log(alpha_bar / (1 - alpha_bar)): +inf at the data end."""
+        """log(alpha^2 / sigma^2): -inf where alpha is 0, +inf at the data end."""
         x, kind = _as_tensor(t)
-        la = self._log_alpha_bar(x)
-        return _restore(la - torch.log(-torch.expm1(la)), kind)
+        alpha, sigma = self._alpha_sigma(x)
+        return _restore(2.0 * (torch.log(alpha) - torch.log(sigma)), kind)
+
+    def drift_diffusion(self, t: ArrayLike) -> tuple[ArrayLike, ArrayLike]:
+        """``f`` and ``g^2`` of the reverse-time SDE in library time.
+
+        ``dx = (f x + g^2 score) dt + g dW`` runs from noise to data with
+        ``f = alpha' / alpha`` and ``g^2 = 2 sigma^2 (alpha' / alpha - sigma' / sigma)``;
+        on a variance-preserving path ``f = beta / 2`` and ``g^2 = beta``.
+        """
+        x, kind = _as_tensor(t)
+        alpha, sigma = self._alpha_sigma(x)
+        da, ds = self._d_alpha_sigma(x)
+        f = da / alpha
+        g2 = 2.0 * sigma**2 * f - 2.0 * sigma * ds
+        return _restore(f, kind), _restore(g2, kind)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
 
-class LinearSchedule(Schedule):
+class VPSchedule(Schedule):
+    """A variance-preserving path given by ``log alpha_bar(t)``: ``sigma^2 = 1 - alpha_bar``."""
+
+    variance_preserving = True
+
+    @abstractmethod
+    def _log_alpha_bar(self, t: torch.Tensor) -> torch.Tensor:
+        """log alpha_bar at library time ``t`` (a tensor)."""
+
+    def _alpha_sigma(self, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        la = self._log_alpha_bar(t)
+        return torch.exp(0.5 * la), torch.sqrt(-torch.expm1(la))
+
+    def _d_log_alpha_bar(self, t: torch.Tensor) -> torch.Tensor:
+        x = t.detach().double().requires_grad_(True)
+        with torch.enable_grad():
+            (grad,) = torch.autograd.grad(self._log_alpha_bar(x).sum(), x)
+        return grad.to(t.dtype)
+
+    def _d_alpha_sigma(self, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        la = self._log_alpha_bar(t)
+        beta = self._d_log_alpha_bar(t)
+        alpha = torch.exp(0.5 * la)
+        da = 0.5 * alpha * beta
+        return da, -alpha * da / torch.sqrt(-torch.expm1(la))
+
+    def log_alpha_bar(self, t: ArrayLike) -> ArrayLike:
+        x, kind = _as_tensor(t)
+        return _restore(self._log_alpha_bar(x), kind)
+
+    def alpha_bar(self, t: ArrayLike) -> ArrayLike:
+        x, kind = _as_tensor(t)
+        return _restore(torch.exp(self._log_alpha_bar(x)), kind)
+
+    def log_snr(self, t: ArrayLike) -> ArrayLike:
+        x, kind = _as_tensor(t)
+        la = self._log_alpha_bar(x)
+        return _restore(la - torch.log(-torch.expm1(la)), kind)
+
+    def d_log_alpha_bar(self, t: ArrayLike) -> ArrayLike:
+        """d(log alpha_bar)/dt: the reverse process's beta(t) in library time."""
+        x, kind = _as_tensor(t)
+        return _restore(self._d_log_alpha_bar(x), kind)
+
+
+class LinearSchedule(VPSchedule):
     """DDPM's linear betas (1e-4 to 0.02 over 1000 steps) in continuous time.
 
     ``alpha_bar = exp(-(beta_0 s + (beta_1 - beta_0) s^2 / 2))`` with ``s = 1 - t``,
@@ -106,11 +181,14 @@ class LinearSchedule(Schedule):
         s = 1.0 - t
         return -(self.beta_min * s + 0.5 * (self.beta_max - self.beta_min) * s**2)
 
+    def _d_log_alpha_bar(self, t: torch.Tensor) -> torch.Tensor:
+        return self.beta_min + (self.beta_max - self.beta_min) * (1.0 - t)
+
     def __repr__(self) -> str:
         return f"LinearSchedule(beta_min={self.beta_min}, beta_max={self.beta_max})"
 
 
-class CosineSchedule(Schedule):
+class CosineSchedule(VPSchedule):
     """The cosine schedule of Nichol and Dhariwal (2021).
 
     ``alpha_bar = f(s) / f(0)`` with ``f(s) = cos^2((s + offset) / (1 + offset) * pi/2)``
@@ -132,13 +210,38 @@ class CosineSchedule(Schedule):
         f0 = math.cos(self.offset / (1 + self.offset) * math.pi / 2) ** 2
         return torch.log(torch.clamp(f / f0, min=self.min_alpha_bar, max=1.0))
 
+    def _d_log_alpha_bar(self, t: torch.Tensor) -> torch.Tensor:
+        u = (1.0 - t + self.offset) / (1 + self.offset) * math.pi / 2
+        grad = math.pi / (1 + self.offset) * torch.tan(u)
+        clamped = torch.exp(self._log_alpha_bar(t)) <= self.min_alpha_bar
+        return torch.where(clamped, torch.zeros_like(grad), grad)
+
     def __repr__(self) -> str:
         return f"CosineSchedule(offset={self.offset}, min_alpha_bar={self.min_alpha_bar})"
+
+
+class FlowSchedule(Schedule):
+    """The rectified-flow path ``x_t = t x_data + (1 - t) noise`` (flow matching).
+
+    Points move along straight lines from noise to data at the constant velocity
+    ``x_data - noise``. The path is not variance preserving: halfway, the variance of
+    Gaussian data with unit variance is 1/2, not 1.
+    """
+
+    name = "flow"
+    variance_preserving = False
+
+    def _alpha_sigma(self, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return t, 1.0 - t
+
+    def _d_alpha_sigma(self, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.ones_like(t), -torch.ones_like(t)
 
 
 SCHEDULES: dict[str, type[Schedule]] = {
     "linear": LinearSchedule,
     "cosine": CosineSchedule,
+    "flow": FlowSchedule,
 }
 
 

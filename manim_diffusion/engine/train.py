@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 
 from .nets import MLPDenoiser
 from .objectives import DiffusionModel, diffusion_loss
+from .samplers import sample
 
 __all__ = ["TrainConfig", "TrainResult", "Snapshot", "TrainingDiverged", "train", "build_model"]
 
@@ -45,6 +46,14 @@ class TrainConfig:
     schedule: str = "linear"
     objective: str = "eps"
     threads: int = 2
+    num_classes: int = 0
+    label_dropout: float = 0.1
+
+    @classmethod
+    def for_objective(cls, objective: str, **kwargs) -> TrainConfig:
+        """A config with the schedule that suits ``objective`` (flow: the flow path)."""
+        kwargs.setdefault("schedule", "flow" if objective == "flow" else "linear")
+        return cls(objective=objective, **kwargs)
 
     def validate(self) -> TrainConfig:
         for name in ("steps", "batch_size", "hidden", "layers", "threads"):
@@ -55,19 +64,43 @@ class TrainConfig:
             raise ValueError(f"lr must be a positive number, got {self.lr!r}")
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must lie in [0, 1), got {self.ema_decay!r}")
+        if not isinstance(self.num_classes, int) or self.num_classes < 0:
+            raise ValueError(f"num_classes must be an integer >= 0, got {self.num_classes!r}")
+        if not 0 <= self.label_dropout < 1:
+            raise ValueError(f"label_dropout must lie in [0, 1), got {self.label_dropout!r}")
         return self
 
     def to_dict(self) -> dict[str, int | float | str]:
-        return asdict(self)
+        """The config as a dict; the conditioning fields only for a conditional model,
+        so that unconditional checkpoints keep their bytes."""
+        out = asdict(self)
+        if not self.num_classes:
+            del out["num_classes"], out["label_dropout"]
+        return out
 
 
 @dataclass
 class Snapshot:
-    """Handed to the training callback every ``snapshot_every`` steps."""
+    """The model as it learns, taken every ``snapshot_every`` steps.
+
+    Attributes
+    ----------
+    step
+        Training steps done.
+    loss
+        The loss at that step.
+    model
+        A frozen copy of the EMA weights.
+    samples
+        Samples of that copy from the same fixed noise at every snapshot (shape
+        ``(n, D)``), when ``snapshot_noise`` was given: the cloud improving as the
+        model learns.
+    """
 
     step: int
     loss: float
-    model: DiffusionModel  # a frozen copy of the EMA weights at this step
+    model: DiffusionModel
+    samples: np.ndarray | None = None
 
 
 @dataclass
@@ -83,8 +116,47 @@ class TrainResult:
 
 def build_model(config: TrainConfig, dim: int = 2) -> DiffusionModel:
     """An untrained model of the shape ``config`` names."""
-    net = MLPDenoiser(dim=dim, hidden=config.hidden, layers=config.layers, time_dim=config.time_dim)
+    net = MLPDenoiser(
+        dim=dim,
+        hidden=config.hidden,
+        layers=config.layers,
+        time_dim=config.time_dim,
+        num_classes=config.num_classes,
+    )
     return DiffusionModel(net, schedule=config.schedule, objective=config.objective)
+
+
+def _check_labels(labels: np.ndarray | None, n: int, num_classes: int) -> torch.Tensor | None:
+    if labels is None:
+        if num_classes:
+            raise ValueError(
+                f"config.num_classes is {num_classes}: pass labels (shape ({n},)) to train "
+                "a class-conditional model"
+            )
+        return None
+    lab = np.asarray(labels)
+    if not num_classes:
+        raise ValueError("labels were given: set config.num_classes to train on them")
+    if lab.shape != (n,) or not np.issubdtype(lab.dtype, np.integer):
+        raise ValueError(f"labels must be {n} integers, got shape {lab.shape} ({lab.dtype})")
+    if lab.min() < 0 or lab.max() >= num_classes:
+        raise ValueError(f"labels must lie in [0, {num_classes - 1}], got {lab.min()}..{lab.max()}")
+    return torch.from_numpy(lab.astype(np.int64))
+
+
+def _snapshot(
+    step: int,
+    loss: float,
+    ema: DiffusionModel,
+    noise: np.ndarray | None,
+    sampler: str,
+    steps: int,
+) -> Snapshot:
+    frozen = copy.deepcopy(ema).eval()
+    samples = None
+    if noise is not None:
+        samples = sample(frozen, sampler, steps, x_start=noise, record_predictions=False).final
+    return Snapshot(step, loss, frozen, samples)
 
 
 def train(
@@ -93,6 +165,10 @@ def train(
     callback: Callable[[Snapshot], None] | None = None,
     snapshot_every: int = 0,
     progress: bool = True,
+    labels: np.ndarray | None = None,
+    snapshot_noise: np.ndarray | None = None,
+    snapshot_sampler: str = "ddim",
+    snapshot_steps: int = 30,
 ) -> TrainResult:
     """Train a diffusion model on the points ``data`` (shape ``(N, D)``).
 
@@ -104,10 +180,20 @@ def train(
         Steps, batch size, learning rate, EMA decay, seed, network shape, schedule
         and objective. The same config and data give the same weights.
     callback
-        Called with a :class:`Snapshot` every ``snapshot_every`` steps (and at the
-        end), e.g. to sample the model as it learns.
+        Called with each :class:`Snapshot`.
+    snapshot_every
+        Take a :class:`Snapshot` every this many steps (and at the end); 0 for none.
+        They are kept in :attr:`TrainResult.snapshots`.
     progress
         Show a progress bar.
+    labels
+        Class of each point (integers in ``[0, config.num_classes)``) for a
+        class-conditional model; a share ``config.label_dropout`` of them is dropped
+        in every batch so the same net learns the unconditional model too
+        (classifier-free guidance).
+    snapshot_noise
+        Starting points (shape ``(n, D)``) that every snapshot samples from with
+        ``snapshot_sampler`` in ``snapshot_steps`` steps, the same noise each time.
 
     Raises
     ------
@@ -120,6 +206,7 @@ def train(
         raise ValueError(f"data must have shape (N, D) with N >= 1, got {data.shape}")
     if not np.isfinite(data).all():
         raise ValueError("data has NaN or infinite values; drop them before training")
+    label_tensor = _check_labels(labels, len(data), config.num_classes)
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
@@ -135,8 +222,12 @@ def train(
     started = time.perf_counter()
     bar = tqdm(range(config.steps), desc="training", disable=not progress, mininterval=0.5)
     for step in bar:
-        batch = x_all[torch.randint(0, len(x_all), (config.batch_size,), generator=gen)]
-        loss = diffusion_loss(model, batch, generator=gen)
+        index = torch.randint(0, len(x_all), (config.batch_size,), generator=gen)
+        batch_labels = None
+        if label_tensor is not None:
+            drop = torch.rand(config.batch_size, generator=gen) < config.label_dropout
+            batch_labels = torch.where(drop, -1, label_tensor[index])
+        loss = diffusion_loss(model, x_all[index], generator=gen, labels=batch_labels)
         value = loss.item()
         if not math.isfinite(value):
             raise TrainingDiverged(step, copy.deepcopy(ema) if step else None)
@@ -150,8 +241,9 @@ def train(
         if step % 200 == 0:
             bar.set_postfix(loss=f"{value:.4f}")
         done = step + 1
-        if callback and snapshot_every and (done % snapshot_every == 0 or done == config.steps):
-            snap = Snapshot(done, value, copy.deepcopy(ema).eval())
+        if snapshot_every and (done % snapshot_every == 0 or done == config.steps):
+            snap = _snapshot(done, value, ema, snapshot_noise, snapshot_sampler, snapshot_steps)
             snapshots.append(snap)
-            callback(snap)
+            if callback:
+                callback(snap)
     return TrainResult(ema.eval(), losses, time.perf_counter() - started, config, snapshots)

@@ -1,0 +1,233 @@
+"""Every sampler against exact answers, on the VP and the rectified-flow paths."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from manim_diffusion.engine import (
+    GaussianMixture,
+    TrainConfig,
+    energy_distance,
+    load_pretrained,
+    make_dataset,
+    sample,
+    train,
+)
+from manim_diffusion.engine.samplers import SAMPLERS, time_grid
+
+TWO_BUMPS = {"means": [[1.5, 0.0], [-1.5, 0.5]], "stds": 0.3}
+
+
+def _start(n: int = 300, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(n, 2)).astype(np.float32)
+
+
+def _exact_start(gm: GaussianMixture, n: int, seed: int) -> np.ndarray:
+    """Points drawn from the exact marginal at t = 0 (not quite N(0, I) on VP paths)."""
+    rng = np.random.default_rng(seed)
+    a, s = float(gm.schedule.alpha(0.0)), float(gm.schedule.sigma(0.0))
+    return (a * gm.sample(n, seed=seed + 1) + s * rng.normal(size=(n, 2))).astype(np.float32)
+
+
+@pytest.mark.parametrize("schedule", ["linear", "flow"])
+@pytest.mark.parametrize("name,order", [("euler", 1.0), ("heun", 2.0), ("midpoint", 2.0)])
+def test_ode_solvers_converge_at_their_order_on_both_paths(
+    schedule: str, name: str, order: float
+) -> None:
+    """Error against the closed-form flow map falls like steps^-order (or faster).
+
+    Midpoint on the flow path converges at order 3 on Gaussian data; the steps are
+    kept where float32 rounding does not yet dominate.
+    """
+    gm = GaussianMixture(means=[[1.0, -2.0]], stds=0.5, schedule=schedule)
+    x_start = _start()
+    exact = gm.ode_map(x_start)
+    steps = (50, 100, 200) if schedule == "linear" else (5, 10, 20)
+    errs = [float(np.abs(sample(gm, name, s, x_start=x_start).final - exact).mean())
+            for s in steps]
+    measured = [np.log2(errs[i] / errs[i + 1]) for i in range(2)]
+    assert all(m > order - 0.25 for m in measured), f"{name}/{schedule}: {measured}"
+    if name == "euler":
+        assert all(m < 1.25 for m in measured), f"euler/{schedule}: {measured}"
+
+
+def test_rectified_flow_euler_is_exact_for_straight_paths() -> None:
+    """A point mass: every flow path is a straight line, so one Euler step is exact."""
+    gm = GaussianMixture(means=[[0.7, -0.4]], stds=1e-6, schedule="flow")
+    traj = sample(gm, "euler", 1, x_start=_start(50))
+    np.testing.assert_allclose(traj.final, np.tile([0.7, -0.4], (50, 1)), atol=1e-4)
+
+
+@pytest.mark.parametrize("schedule", ["linear", "flow"])
+@pytest.mark.parametrize("name,steps", [("ddim", 200), ("heun", 100)])
+def test_deterministic_samplers_transport_the_exact_marginals(
+    schedule: str, name: str, steps: int
+) -> None:
+    """Start from p_0 exactly; at every t the cloud's moments are p_t's."""
+    gm = GaussianMixture(**TWO_BUMPS, schedule=schedule)
+    traj = sample(gm, name, steps, x_start=_exact_start(gm, 6000, seed=1))
+    for t in (0.25, 0.5, 0.75, 0.9, 1.0):
+        mean, cov = gm.moments(t)
+        pts = traj.at(t)
+        np.testing.assert_allclose(pts.mean(0), mean, atol=0.05, err_msg=f"mean at t={t}")
+        np.testing.assert_allclose(np.cov(pts.T), cov, atol=0.08, err_msg=f"cov at t={t}")
+
+
+@pytest.mark.parametrize("schedule", ["linear", "flow"])
+@pytest.mark.parametrize(
+    "name,steps,kwargs",
+    [("ddpm", 500, {}), ("sde", 500, {}), ("langevin", 100, {"langevin_steps": 20})],
+)
+def test_stochastic_samplers_reach_the_data(
+    schedule: str, name: str, steps: int, kwargs: dict
+) -> None:
+    gm = GaussianMixture(**TWO_BUMPS, schedule=schedule)
+    traj = sample(gm, name, steps, n=2000, seed=3, **kwargs)
+    ref = gm.sample(2000, seed=4)
+    floor = energy_distance(gm.sample(2000, seed=5), ref)
+    got = energy_distance(traj.final, ref)
+    assert got < 3 * floor + 1e-3, f"{name}/{schedule}: {got:.4f} (floor {floor:.4f})"
+
+
+def test_langevin_counts_its_inner_steps_and_the_final_denoise() -> None:
+    gm = GaussianMixture(**TWO_BUMPS)
+    traj = sample(gm, "langevin", 10, n=20, langevin_steps=4)
+    assert traj.nfe == 9 * 4 + 1 and traj.points.shape == (11, 20, 2)
+
+
+def test_every_sampler_shares_the_start_and_records_nfe() -> None:
+    gm = GaussianMixture(**TWO_BUMPS)
+    x_start = _start(40)
+    for name in SAMPLERS:
+        traj = sample(gm, name, 8, x_start=x_start)
+        np.testing.assert_array_equal(traj.points[0], x_start)
+        assert traj.nfe >= 8 and traj.predictions.shape == traj.points.shape, name
+        assert np.isfinite(traj.points).all(), name
+
+
+def test_stochastic_samplers_share_noise_through_a_generator() -> None:
+    gm = GaussianMixture(**TWO_BUMPS)
+    x_start = _start(40)
+    runs = [
+        sample(gm, "sde", 20, x_start=x_start, generator=torch.Generator().manual_seed(9))
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(runs[0].points, runs[1].points)
+    other = sample(gm, "sde", 20, x_start=x_start, generator=torch.Generator().manual_seed(10))
+    assert not np.allclose(other.final, runs[0].final)
+
+
+def test_logsnr_grid_is_even_in_log_snr_and_keeps_the_ends() -> None:
+    gm = GaussianMixture(**TWO_BUMPS)
+    grid = time_grid(20, gm.schedule, "logsnr")
+    assert grid[0] == 0.0 and grid[-1] == 1.0 and torch.all(torch.diff(grid) > 0)
+    lam = gm.schedule.log_snr(grid[1:-1])
+    np.testing.assert_allclose(np.diff(lam.numpy()), float(lam[1] - lam[0]), rtol=1e-3)
+    with pytest.raises(ValueError, match="unknown time grid"):
+        time_grid(5, gm.schedule, "cubic")
+
+
+def test_exact_density_is_normalised_and_matches_the_moments() -> None:
+    gm = GaussianMixture(**TWO_BUMPS, schedule="flow")
+    xs = np.linspace(-6, 6, 241)
+    grid = np.stack(np.meshgrid(xs, xs), -1).reshape(-1, 2)
+    for t in (0.0, 0.5, 0.95):
+        p = gm.density(grid, t)
+        cell = (xs[1] - xs[0]) ** 2
+        assert p.sum() * cell == pytest.approx(1.0, abs=1e-3)
+        mean, _ = gm.moments(t)
+        np.testing.assert_allclose((p[:, None] * grid).sum(0) * cell, mean, atol=1e-3)
+
+
+def test_precision_bfloat16_keeps_the_samples() -> None:
+    model = load_pretrained("three_dots_ddpm")
+    a = sample(model, "ddim", 30, n=2000, seed=0)
+    b = sample(model, "ddim", 30, n=2000, seed=0, precision="bfloat16")
+    assert b.meta["precision"] == "bfloat16"
+    assert np.abs(a.final - b.final).mean() < 0.05
+    ref = make_dataset("three_dots", 2000, seed=1)
+    assert energy_distance(b.final, ref) < 2 * energy_distance(a.final, ref) + 2e-3
+    with pytest.raises(ValueError, match="precision"):
+        sample(GaussianMixture(**TWO_BUMPS), "ddim", 5, n=5, precision="bfloat16")
+
+
+def test_one_time_fast_path_matches_the_batched_net() -> None:
+    model = load_pretrained("smiley_ddpm")
+    x = torch.randn(500, 2)
+    with torch.no_grad():
+        for t in (0.0, 0.37, 0.99):
+            fast = model.net(x, t)
+            slow = model.net(x, torch.full((500,), t))
+            torch.testing.assert_close(fast, slow, atol=1e-5, rtol=1e-5)
+
+
+# --- class-conditional training and classifier-free guidance -------------------------
+
+
+@pytest.fixture(scope="module")
+def conditional():
+    data, labels = make_dataset("three_dots", 4000, seed=0, with_labels=True)
+    result = train(data, TrainConfig(steps=1500, num_classes=3), labels=labels, progress=False)
+    centres = np.stack([data[labels == k].mean(0) for k in range(3)])
+    return result.model, data, centres
+
+
+def _share_of_class(points: np.ndarray, centres: np.ndarray, k: int) -> float:
+    nearest = np.argmin(((points[:, None] - centres[None]) ** 2).sum(-1), axis=1)
+    return float(np.mean(nearest == k))
+
+
+def test_guidance_zero_is_the_unconditional_model(conditional) -> None:
+    model, data, centres = conditional
+    traj = sample(model, "ddim", 30, n=3000, seed=1, labels=2, guidance=0.0)
+    shares = [_share_of_class(traj.final, centres, k) for k in range(3)]
+    assert all(abs(s - 1 / 3) < 0.05 for s in shares), shares
+    plain = sample(model, "ddim", 30, n=3000, seed=1)
+    np.testing.assert_allclose(traj.final, plain.final, atol=1e-6)
+    assert traj.nfe == 30 and traj.meta["guidance"] == "0"
+
+
+def test_guidance_concentrates_samples_on_the_requested_class(conditional) -> None:
+    model, _, centres = conditional
+    for k in range(3):
+        traj = sample(model, "ddim", 30, n=1000, seed=2, labels=k, guidance=3.0)
+        assert _share_of_class(traj.final, centres, k) > 0.97
+        assert traj.nfe == 60 and (traj.labels == k).all()
+    # the guided score w s_cond - (w - 1) s_uncond pushes away from the other classes
+    gaps = []
+    for scale in (1.0, 3.0, 7.0):
+        mean = sample(model, "ddim", 30, n=1000, seed=2, labels=0, guidance=scale).final.mean(0)
+        gaps.append(min(np.linalg.norm(mean - centres[k]) for k in (1, 2)))
+    assert gaps[0] < gaps[1] < gaps[2], gaps
+
+
+def test_conditioning_errors_say_what_to_do(conditional) -> None:
+    model, data, _ = conditional
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 2\]"):
+        sample(model, "ddim", 5, n=5, labels=3)
+    with pytest.raises(ValueError, match="guidance scale"):
+        sample(model, "ddim", 5, n=5, labels=0, guidance=-1)
+    with pytest.raises(ValueError, match="class-conditional"):
+        sample(load_pretrained("smiley_ddpm"), "ddim", 5, n=5, labels=0)
+    with pytest.raises(ValueError, match="pass labels"):
+        train(data, TrainConfig(steps=1, num_classes=3), progress=False)
+    with pytest.raises(ValueError, match="num_classes"):
+        train(data, TrainConfig(steps=1), labels=np.zeros(len(data), int), progress=False)
+
+
+def test_snapshots_sample_the_same_noise_as_the_model_learns() -> None:
+    data = make_dataset("two_moons", 4000, seed=0)
+    ref = make_dataset("two_moons", 1000, seed=9)
+    noise = _start(1000, seed=3)
+    result = train(
+        data, TrainConfig(steps=900, seed=1), snapshot_every=300, snapshot_noise=noise,
+        progress=False,
+    )
+    snaps = result.snapshots
+    assert [s.step for s in snaps] == [300, 600, 900]
+    again = sample(snaps[0].model, "ddim", 30, x_start=noise).final
+    np.testing.assert_allclose(snaps[0].samples, again, atol=1e-6)
+    first, last = (energy_distance(s.samples, ref) for s in (snaps[0], snaps[-1]))
+    assert last < first, (first, last)
