@@ -57,6 +57,7 @@ test: install-test
 bench: install
 	$(PYTHON) benchmarks/cloud.py --json benchmarks/results.json
 	$(PYTHON) benchmarks/train.py --json benchmarks/train.json
+	$(PYTHON) benchmarks/samplers.py --json benchmarks/samplers.json
 	$(PYTHON) benchmarks/render.py --json benchmarks/render.json
 
 clean:

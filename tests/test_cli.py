@@ -16,12 +16,13 @@ from click.testing import CliRunner
 
 from manim_diffusion.cli import main
 from manim_diffusion.engine import SAMPLERS, Trajectory, load_pretrained
+from manim_diffusion.engine.evaluate import evaluate
 from manim_diffusion.engine.pretrained import pretrained_dir, sha256_of
 
 # the package re-exports the function `train`, which shadows the submodule attribute
 train_module = importlib.import_module("manim_diffusion.engine.train")
 
-SHIPPED = ("smiley_ddpm", "three_dots_ddpm")
+SHIPPED = ("smiley_ddpm", "three_dots_ddpm", "smiley_flow", "three_dots_flow", "three_dots_cond")
 BASE = ["train", "--dataset", "smiley", "--batch-size", "128"]
 TRAIN = [*BASE, "--steps", "200", "--points", "500"]
 
@@ -95,6 +96,50 @@ def test_train_writes_checkpoint_and_manifest_and_repeats(runner, tmp_path):
     assert first.keys() == second.keys()
     for key in first:
         assert torch.equal(first[key], second[key]), key
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_checkpoint_matches_its_manifest_entry(name, shipped_dir):
+    """Each checkpoint loads (hash checked), is what its entry says, and meets its metric."""
+    entry = next(e for e in json.loads((shipped_dir / "manifest.json").read_text())["models"]
+                 if e["name"] == name)
+    model = load_pretrained(name)
+    assert model.objective == entry["objective"] and model.schedule.name == entry["schedule"]
+    assert model.num_classes == entry["network"].get("num_classes", 0)
+    assert model.dataset == entry["dataset"]
+    metric = entry["metric"]
+    score = evaluate(model, entry["dataset"], metric["sampler"], metric["steps"])
+    assert score.energy_distance == pytest.approx(metric["energy_distance"], abs=2e-4)
+    assert score.energy_distance < 2 * metric["floor"] + 1e-3
+
+
+def test_train_conditional_flow_model(runner, tmp_path):
+    out = tmp_path / "c.pt"
+    result = run(runner, "train", "--dataset", "three_dots", "--steps", "50", "--points", "300",
+                 "--objective", "flow", "--conditional", "--out", out)
+    assert result.exit_code == 0, result.output
+    entry = json.loads((tmp_path / "manifest.json").read_text())["models"][0]
+    assert entry["schedule"] == "flow" and entry["network"]["num_classes"] == 3
+    assert "--conditional" in entry["command"] and "--objective flow" in entry["command"]
+    model = load_pretrained("c", directory=tmp_path)
+    assert model.num_classes == 3 and model.schedule.name == "flow"
+    traj = tmp_path / "t.npz"
+    result = run(runner, "sample", "--model", out, "--sampler", "euler", "--steps", "5",
+                 "-n", "10", "--label", "2", "--guidance", "3", "--out", traj)
+    assert result.exit_code == 0, result.output
+    assert (Trajectory.load(traj).labels == 2).all()
+
+
+def test_conditional_needs_labels_and_objective_needs_its_path(runner, tmp_path):
+    result = run(runner, *TRAIN, "--conditional", "--out", tmp_path / "m.pt")
+    assert_refused(result, "--conditional", "labelled")
+    result = run(runner, *TRAIN, "--schedule", "flow", "--objective", "eps",
+                 "--out", tmp_path / "m.pt")
+    assert_refused(result, "variance-preserving")
+    result = run(runner, "sample", "--model", "smiley_ddpm", "--label", "1",
+                 "--out", tmp_path / "t.npz")
+    assert_refused(result, "class-conditional")
+    assert not list(tmp_path.iterdir())
 
 
 def test_sample_writes_trajectory(runner, tmp_path):
