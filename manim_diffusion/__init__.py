@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 _MOBJECTS = [
     "ContourField",
     "DistributionCloud",
+    "DriftField",
     "TimeBar",
     "TrajectoryTracer",
     "points_from_mobject",

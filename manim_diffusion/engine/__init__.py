@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .analytic import GaussianMixture
 from .datasets import DATASETS, dataset_names, make_dataset
+from .fields import FIELDS, grid_points, vector_field
 from .metrics import energy_distance, energy_distance_floor
 from .nets import MLPDenoiser
 from .objectives import OBJECTIVES, DiffusionModel, GuidedModel, Prediction
@@ -34,6 +35,7 @@ __all__ = [
     "DATASETS",
     "DEFAULT_STEPS",
     "DiffusionModel",
+    "FIELDS",
     "FlowSchedule",
     "GRIDS",
     "GaussianMixture",
@@ -56,6 +58,7 @@ __all__ = [
     "energy_distance_floor",
     "fit_to_box",
     "get_schedule",
+    "grid_points",
     "list_pretrained",
     "load_checkpoint",
     "load_pretrained",
@@ -68,4 +71,5 @@ __all__ = [
     "save_checkpoint",
     "time_grid",
     "train",
+    "vector_field",
 ]

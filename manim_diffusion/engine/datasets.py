@@ -43,12 +43,17 @@ def smiley(n: int, seed: int = 0) -> np.ndarray:
     return _finish(pts + rng.normal(0, 0.04, pts.shape), rng)
 
 
+#: The three_dots blobs: centres on a circle of radius 1.5 and their common std.
+_THREE_DOTS_ANGLES = np.pi / 2 + 2 * np.pi * np.arange(3) / 3
+THREE_DOTS_CENTRES = 1.5 * np.c_[np.cos(_THREE_DOTS_ANGLES), np.sin(_THREE_DOTS_ANGLES)]
+THREE_DOTS_STD = 0.25
+
+
 def _three_dots(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = _rng(seed)
-    angles = np.pi / 2 + 2 * np.pi * np.arange(3) / 3
-    centres = 1.5 * np.c_[np.cos(angles), np.sin(angles)]
+    centres = THREE_DOTS_CENTRES
     labels = rng.integers(0, 3, n)
-    pts = centres[labels] + rng.normal(0, 0.25, (n, 2))
+    pts = centres[labels] + rng.normal(0, THREE_DOTS_STD, (n, 2))
     return np.clip(pts, -BOX, BOX).astype(np.float32), labels.astype(np.int64)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .cloud import DistributionCloud
 from .contour import ContourField
+from .drift_field import DriftField
 from .shape_data import points_from_mobject
 from .timebar import TimeBar
 from .tracer import TrajectoryTracer
@@ -11,6 +12,7 @@ from .tracer import TrajectoryTracer
 __all__ = [
     "ContourField",
     "DistributionCloud",
+    "DriftField",
     "TimeBar",
     "TrajectoryTracer",
     "points_from_mobject",
