@@ -207,7 +207,26 @@ def train(
     if not np.isfinite(data).all():
         raise ValueError("data has NaN or infinite values; drop them before training")
     label_tensor = _check_labels(labels, len(data), config.num_classes)
+    saved_threads = torch.get_num_threads()
     torch.set_num_threads(config.threads)
+    try:
+        return _train_loop(
+            data, config, label_tensor, callback, snapshot_every, progress,
+            (snapshot_noise, snapshot_sampler, snapshot_steps),
+        )
+    finally:
+        torch.set_num_threads(saved_threads)  # the caller's setting, not ours
+
+
+def _train_loop(
+    data: np.ndarray,
+    config: TrainConfig,
+    label_tensor: torch.Tensor | None,
+    callback: Callable[[Snapshot], None] | None,
+    snapshot_every: int,
+    progress: bool,
+    snapshot_recipe: tuple[np.ndarray | None, str, int],
+) -> TrainResult:
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
     model = build_model(config, dim=data.shape[1])
@@ -242,7 +261,7 @@ def train(
             bar.set_postfix(loss=f"{value:.4f}")
         done = step + 1
         if snapshot_every and (done % snapshot_every == 0 or done == config.steps):
-            snap = _snapshot(done, value, ema, snapshot_noise, snapshot_sampler, snapshot_steps)
+            snap = _snapshot(done, value, ema, *snapshot_recipe)
             snapshots.append(snap)
             if callback:
                 callback(snap)
