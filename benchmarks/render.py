@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENES = {"ddpm_smiley.py": "DDPMSmiley"}
+sys.path.insert(0, str(ROOT / "scenes"))
+from catalogue import SCENES, render_command  # noqa: E402
 
 
 def main() -> None:
@@ -19,10 +20,9 @@ def main() -> None:
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     results = {}
-    for file, cls in SCENES.items():
+    for file, cls in SCENES:
         with tempfile.TemporaryDirectory() as media:
-            cmd = [sys.executable, "-m", "manim", "render", "-ql", "--disable_caching",
-                   "--media_dir", media, str(ROOT / "scenes" / file), cls]
+            cmd = render_command(file, cls, media)
             t0 = time.perf_counter()
             subprocess.run(cmd, check=True, capture_output=True)
             results[file] = time.perf_counter() - t0

@@ -6,26 +6,39 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scenes"))
+from catalogue import SCENES, render_command  # noqa: E402
+
+
+def render_last_frame(tmp_path: Path, file: str, scene: str) -> np.ndarray:
+    """Render ``scene`` at low quality with ``-s`` and return its last frame (RGB)."""
+    cmd = render_command(file, scene, tmp_path, last_frame=True)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    stills = list(tmp_path.rglob(f"{scene}*.png"))
+    assert stills, "manim wrote no last-frame image"
+    return np.asarray(Image.open(stills[0]).convert("RGB")).astype(int)
 
 
 @pytest.mark.slow
-def test_ddpm_smiley_renders_at_low_quality(tmp_path: Path) -> None:
-    cmd = [sys.executable, "-m", "manim", "render", "-ql", "--disable_caching",
-           "--media_dir", str(tmp_path), "-s", str(ROOT / "scenes" / "ddpm_smiley.py"),
-           "DDPMSmiley"]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    stills = list(tmp_path.rglob("DDPMSmiley*.png"))
-    assert stills, "manim wrote no last-frame image"
-    import numpy as np
-    from PIL import Image
+@pytest.mark.parametrize("file,scene", SCENES)
+def test_scene_renders_and_shows_a_cloud(tmp_path: Path, file: str, scene: str) -> None:
+    frame = render_last_frame(tmp_path, file, scene)
+    # Every scene ends on sampled clouds: a good share of the frame is coloured
+    # (saturated) point pixels over the black background.
+    saturation = frame.max(-1) - frame.min(-1)
+    coloured = (saturation > 60) & (frame.max(-1) > 120)
+    assert coloured.mean() > 0.01, f"only {coloured.mean():.4f} of the frame is coloured"
 
-    frame = np.asarray(Image.open(stills[0]).convert("RGB")).astype(int)
-    # The cloud is drawn in its default blue over black: a good share of the left half
-    # (where the axes are) holds bluish disc pixels at the last frame.
+
+@pytest.mark.slow
+def test_ddpm_smiley_cloud_sits_in_the_left_panel(tmp_path: Path) -> None:
+    frame = render_last_frame(tmp_path, "ddpm_smiley.py", "DDPMSmiley")
     left = frame[:, : frame.shape[1] // 2]
     blue = (left[..., 2] > 150) & (left[..., 2] > left[..., 0] + 60)
     assert blue.mean() > 0.01, f"only {blue.mean():.4f} of the left half is cloud"

@@ -1,0 +1,29 @@
+"""The shipped scenes and the one `manim render` command the tests and benchmarks run."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+SCENES_DIR = Path(__file__).resolve().parent
+
+#: (file in scenes/, Scene class) for every shipped scene.
+SCENES: list[tuple[str, str]] = [
+    ("ddpm_smiley.py", "DDPMSmiley"),
+    ("sampler_zoo.py", "SamplerZoo"),
+    ("flow_vs_diffusion.py", "FlowVsDiffusion"),
+    ("custom_shape.py", "CustomShape"),
+    ("guidance.py", "Guidance"),
+    ("drift_field.py", "DriftFieldScene"),
+]
+
+
+def render_command(
+    file: str, scene: str, media_dir: str | Path, quality: str = "-ql", last_frame: bool = False
+) -> list[str]:
+    """The command a user runs, with the media in ``media_dir`` and no cache."""
+    cmd = [sys.executable, "-m", "manim", "render", quality, "--disable_caching",
+           "--media_dir", str(media_dir)]
+    if last_frame:
+        cmd.append("-s")
+    return [*cmd, str(SCENES_DIR / file), scene]

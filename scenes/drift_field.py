@@ -1,0 +1,118 @@
+"""Visualise the drift: the field that moves the samples, at several moments.
+
+First the flow-matching smiley model's velocity field, with the cloud riding on it
+from noise to data. Then the three_dots DDPM model's learned score beside the exact
+score of the data's Gaussian mixture, on one scale.
+
+Render with ``manim render scenes/drift_field.py DriftFieldScene`` (add ``-ql`` for a
+quick look).
+"""
+
+from __future__ import annotations
+
+from manim import (
+    DOWN,
+    GREY_B,
+    LEFT,
+    RIGHT,
+    TEAL,
+    UP,
+    WHITE,
+    Axes,
+    FadeIn,
+    FadeOut,
+    Group,
+    Scene,
+    Text,
+    ValueTracker,
+    VGroup,
+    Write,
+    smooth,
+)
+
+from manim_diffusion import (
+    DistributionCloud,
+    DriftField,
+    GaussianMixture,
+    TimeBar,
+    load_pretrained,
+    sample,
+)
+
+FLOW_MODEL = "smiley_flow"
+SCORE_MODEL = "three_dots_ddpm"
+N_POINTS = 2000
+SEED = 0
+STOPS = (0.3, 0.6, 0.85, 1.0)
+
+
+def _axes() -> Axes:
+    return Axes(x_range=[-3, 3, 1], y_range=[-3, 3, 1], x_length=5.4, y_length=5.4, tips=False,
+                axis_config={"stroke_opacity": 0.25, "include_ticks": False})
+
+
+class DriftFieldScene(Scene):
+    """The velocity field carries the cloud; the learned score matches the exact one."""
+
+    def construct(self) -> None:
+        title = Text("The drift: where each point is pushed", font_size=34).to_edge(UP, buff=0.3)
+        t = ValueTracker(0.0)
+        flow = load_pretrained(FLOW_MODEL)
+        trajectory = sample(flow, "euler", 100, n=N_POINTS, seed=SEED)
+
+        axes = _axes().to_edge(LEFT, buff=0.9).shift(0.3 * DOWN)
+        field = DriftField(flow, "velocity", time=t, axes=axes, density=19, stroke_width=1.6)
+        cloud = DistributionCloud(trajectory, time=t, axes=axes, radius=0.026, color=TEAL,
+                                  opacity=0.75)
+        bar = TimeBar(time=t, trajectory=trajectory, length=5.0)
+        bar.next_to(axes, RIGHT, buff=0.6).shift(2.0 * DOWN)
+
+        def caption(text: str) -> Text:
+            return Text(text, font_size=24, color=GREY_B, line_spacing=0.8).next_to(
+                bar, UP, buff=1.0).align_to(bar, LEFT)
+
+        words = caption("Flow matching's velocity field\nat t = 0: every arrow points\nfrom noise "
+                        "towards the data")
+
+        def say(text: str) -> None:
+            nonlocal words
+            new = caption(text)
+            self.play(FadeOut(words), FadeIn(new), run_time=0.5)
+            words = new
+
+        self.play(Write(title), FadeIn(axes), run_time=1.0)
+        self.play(FadeIn(field), FadeIn(bar), FadeIn(words), run_time=1.0)
+        self.play(FadeIn(cloud), run_time=0.8)
+        say("The cloud rides the field:\neach point moves along the\narrow under it")
+        for stop in STOPS:
+            self.play(t.animate.set_value(stop), run_time=2.2, rate_func=smooth)
+            self.wait(0.4)
+        say("Near the data the field\nbends towards the smiley's\nstrokes (arrows rescaled\n"
+            "at every t to read)")
+        self.wait(1.5)
+        self.play(FadeOut(Group(field, cloud, axes, bar, words)), run_time=0.8)
+
+        # --- learned score against the exact score -------------------------------------
+        s = ValueTracker(0.5)
+        model = load_pretrained(SCORE_MODEL)
+        exact = GaussianMixture.three_dots()
+        left, right = _axes(), _axes()
+        VGroup(left, right).arrange(RIGHT, buff=0.8).shift(0.3 * DOWN)
+        exact_field = DriftField(exact, "score", time=s, axes=left, density=17,
+                                 stroke_width=1.6)
+        learned_field = DriftField(model, "score", time=s, axes=right, density=17,
+                                   scale_like=exact_field, stroke_width=1.6)
+        overlay = DriftField(exact, "score", time=s, axes=right, density=17, colors=WHITE,
+                             scale_like=exact_field, stroke_width=1.0, stroke_opacity=0.45)
+        heads = VGroup(
+            Text("exact score (Gaussian mixture)", font_size=22).next_to(left, UP, buff=0.15),
+            Text("learned score (DDPM), exact in white", font_size=22).next_to(right, UP,
+                                                                                 buff=0.15),
+        )
+        bar2 = TimeBar(time=s, length=6.0).to_edge(DOWN, buff=0.25)
+        self.play(FadeIn(VGroup(left, right, exact_field, learned_field, overlay, heads, bar2)),
+                  run_time=1.0)
+        self.play(s.animate.set_value(0.97), run_time=4.0, rate_func=smooth)
+        self.wait(1.0)
+        self.play(s.animate.set_value(0.2), run_time=3.0, rate_func=smooth)
+        self.wait(1.0)
