@@ -17,8 +17,11 @@ __version__ = "0.1.0"
 
 _MOBJECTS = [
     "ContourField",
+    "DensityHeatmap",
     "DistributionCloud",
     "DriftField",
+    "GridImage",
+    "LangevinWalker",
     "TimeBar",
     "TrajectoryTracer",
     "points_from_mobject",

@@ -5,6 +5,15 @@ from __future__ import annotations
 from .analytic import GaussianMixture
 from .datasets import DATASETS, dataset_names, make_dataset
 from .fields import FIELDS, grid_points, vector_field
+from .langevin import (
+    Density,
+    FunctionDensity,
+    LangevinRun,
+    MixtureDensity,
+    as_density,
+    langevin_walk,
+    smiley_density,
+)
 from .metrics import energy_distance, energy_distance_floor
 from .nets import MLPDenoiser
 from .objectives import OBJECTIVES, DiffusionModel, GuidedModel, Prediction
@@ -34,14 +43,18 @@ __all__ = [
     "CosineSchedule",
     "DATASETS",
     "DEFAULT_STEPS",
+    "Density",
     "DiffusionModel",
     "FIELDS",
     "FlowSchedule",
+    "FunctionDensity",
     "GRIDS",
     "GaussianMixture",
     "GuidedModel",
+    "LangevinRun",
     "LinearSchedule",
     "MLPDenoiser",
+    "MixtureDensity",
     "OBJECTIVES",
     "Prediction",
     "SAMPLERS",
@@ -53,12 +66,14 @@ __all__ = [
     "Trajectory",
     "TrainingDiverged",
     "VPSchedule",
+    "as_density",
     "dataset_names",
     "energy_distance",
     "energy_distance_floor",
     "fit_to_box",
     "get_schedule",
     "grid_points",
+    "langevin_walk",
     "list_pretrained",
     "load_checkpoint",
     "load_pretrained",
@@ -69,6 +84,7 @@ __all__ = [
     "sample_inside",
     "sample_polyline",
     "save_checkpoint",
+    "smiley_density",
     "time_grid",
     "train",
     "vector_field",

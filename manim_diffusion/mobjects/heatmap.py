@@ -1,0 +1,472 @@
+"""DensityHeatmap: a filled density image at time t, aligned to axes, with a colour bar."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from manim import (
+    GREY_B,
+    RIGHT,
+    UP,
+    CoordinateSystem,
+    Group,
+    ManimColor,
+    ParsableManimColor,
+    Rectangle,
+    Text,
+    ValueTracker,
+    config,
+)
+from manim.mobject.types.image_mobject import AbstractImageMobject
+from PIL.Image import Resampling
+
+from ..engine.analytic import GaussianMixture
+from ..engine.kde import Grid, binned_kde
+from ..engine.langevin import MixtureDensity
+from ..engine.trajectory import Trajectory
+from ._coords import DataToScene, time_source
+from .cloud import DistributionCloud, _as_trajectory
+
+__all__ = ["DensityHeatmap", "GridImage", "colorize"]
+
+#: Default colour ramp, low to high (the "inferno" colour map's stops).
+INFERNO: tuple[str, ...] = ("#1b0c41", "#4a0c6b", "#a52c60", "#ed6925", "#fbb61a", "#fcffa4")
+_CHUNK = 16384  # grid points per density evaluation
+
+
+def colorize(
+    u: np.ndarray,
+    colors: Sequence[ParsableManimColor] = INFERNO,
+    opacity: float = 1.0,
+    transparent_below: float = 0.0,
+) -> np.ndarray:
+    """Map values in ``[0, 1]`` to RGBA through a colour ramp.
+
+    Parameters
+    ----------
+    u
+        Values of any shape ``S``; NaNs count as 0, values are clipped to ``[0, 1]``.
+    colors
+        Two or more colours evenly spaced over ``[0, 1]``.
+    opacity
+        Alpha of the values at and above ``transparent_below``.
+    transparent_below
+        Values below this fade linearly to transparent at 0 (0 keeps all opaque).
+
+    Returns
+    -------
+    np.ndarray
+        ``uint8`` of shape ``(*S, 4)``.
+    """
+    u = np.clip(np.nan_to_num(np.asarray(u, dtype=np.float64), nan=0.0), 0.0, 1.0)
+    stops = np.array([ManimColor.parse(c).to_rgb() for c in colors]) * 255.0
+    if len(stops) < 2:
+        stops = np.repeat(stops, 2, axis=0)
+    xs = np.linspace(0.0, 1.0, len(stops))
+    out = np.empty((*u.shape, 4), dtype=np.uint8)
+    for c in range(3):
+        out[..., c] = np.rint(np.interp(u, xs, stops[:, c]))
+    alpha = np.full(u.shape, float(opacity))
+    if transparent_below > 0:
+        alpha *= np.clip(u / transparent_below, 0.0, 1.0)
+    out[..., 3] = np.rint(np.clip(alpha, 0.0, 1.0) * 255.0)
+    return out
+
+
+class GridImage(AbstractImageMobject):
+    """An RGBA image, either pinned to a data box through axes or placed freely.
+
+    With ``box`` (``(x0, x1, y0, y1)`` in data units) the image's corners follow the
+    box through ``axes`` (or scene units without axes) every time it refreshes,
+    like :class:`DistributionCloud`; without it the image is an ordinary mobject of
+    the given ``height`` that can be moved and scaled. The pixels are upscaled
+    bilinearly, so a coarse grid looks smooth.
+
+    Parameters
+    ----------
+    rgba
+        ``uint8`` image of shape ``(rows, cols, 4)``, row 0 at the top.
+    box
+        The data box the image covers, or ``None`` for a free image.
+    axes
+        The coordinate system of ``box``.
+    height
+        Height in scene units of a free image (its width follows the aspect ratio).
+    """
+
+    def __init__(
+        self,
+        rgba: np.ndarray,
+        box: tuple[float, float, float, float] | None = None,
+        axes: CoordinateSystem | None = None,
+        height: float = 2.0,
+        **kwargs: Any,
+    ) -> None:
+        self._rgba = self._checked(rgba)
+        self._shown: np.ndarray | None = None
+        self.opacity = 1.0
+        self.box = None if box is None else tuple(float(v) for v in box)
+        self._map = DataToScene(axes)
+        super().__init__(
+            scale_to_resolution=config.pixel_height,
+            resampling_algorithm=Resampling.BILINEAR,
+            **kwargs,
+        )
+        if self.box is None:
+            self.stretch_to_fit_height(height)
+            h, w = self._rgba.shape[:2]
+            self.stretch_to_fit_width(height * w / h)
+
+    @staticmethod
+    def _checked(rgba: np.ndarray) -> np.ndarray:
+        arr = np.asarray(rgba)
+        if arr.ndim != 3 or arr.shape[2] != 4 or arr.shape[0] < 1 or arr.shape[1] < 1:
+            raise ValueError(f"rgba must have shape (rows, cols, 4), got {arr.shape}")
+        return arr.astype(np.uint8, copy=False)
+
+    def set_rgba(self, rgba: np.ndarray) -> GridImage:
+        """Show other pixels (the image keeps its place and size)."""
+        self._rgba = self._checked(rgba)
+        self._shown = None
+        return self
+
+    def set_axes(self, axes: CoordinateSystem | None) -> GridImage:
+        """Map the box through other axes."""
+        self._map = DataToScene(axes)
+        return self.place()
+
+    def corners(self) -> np.ndarray:
+        """Scene points of the box's corners: upper left, upper right, lower left, right."""
+        x0, x1, y0, y1 = self.box
+        return self._map.to_3d(np.array([[x0, y1], [x1, y1], [x0, y0], [x1, y0]]))
+
+    def place(self) -> GridImage:
+        """Move a pinned image onto its box (a free image stays where it is)."""
+        if self.box is not None:
+            self.points = self.corners()
+        return self
+
+    def reset_points(self) -> GridImage:
+        """Manim's hook: a pinned image sits on its box, a free one is centred."""
+        if self.box is not None:
+            self.points = self.corners()
+            return self
+        return super().reset_points()
+
+    def get_pixel_array(self) -> np.ndarray:
+        """The RGBA image, its alpha scaled by the opacity."""
+        if self._shown is None:
+            img = self._rgba
+            if self.opacity < 1.0:
+                img = img.copy()
+                img[..., 3] = np.rint(img[..., 3] * self.opacity).astype(np.uint8)
+            self._shown = img
+        return self._shown
+
+    def set_opacity(self, opacity: float) -> GridImage:
+        """Scale the image's alpha (0 hides it)."""
+        self.opacity = float(np.clip(opacity, 0.0, 1.0))
+        self._shown = None
+        return self
+
+    def fade(self, darkness: float = 0.5, family: bool = True) -> GridImage:
+        """Set the opacity to ``1 - darkness`` (what ``FadeIn``/``FadeOut`` use)."""
+        return self.set_opacity(1.0 - darkness)
+
+    def set_color(
+        self, color: ParsableManimColor = None, alpha: Any = None, family: bool = True
+    ) -> GridImage:
+        """An image keeps its colours (manim calls this on whole groups)."""
+        return self
+
+    def interpolate_color(self, mobject1: Any, mobject2: Any, alpha: float) -> GridImage:
+        """Interpolate the opacity between two images (for fades and transforms)."""
+        o1 = getattr(mobject1, "opacity", self.opacity)
+        o2 = getattr(mobject2, "opacity", self.opacity)
+        return self.set_opacity(o1 + (o2 - o1) * alpha)
+
+
+def _format_value(v: float) -> str:
+    if v == 0:
+        return "0"
+    if 1e-2 <= abs(v) < 1e3:
+        return f"{v:.3g}"
+    return f"{v:.1e}"
+
+
+class DensityHeatmap(Group):
+    """A filled density image at the current time, under a cloud, with a colour bar.
+
+    The density is evaluated on a regular grid over ``extent`` (by default the axes'
+    ranges) and drawn as one image pinned to the axes:
+
+    - a :class:`~manim_diffusion.engine.analytic.GaussianMixture`: the exact density
+      ``p_t`` (``density(x, t)``) at the current library time;
+    - any known density with ``log_prob`` (e.g. a ``MixtureDensity`` of
+      :mod:`manim_diffusion.engine.langevin`): that fixed density, whatever the time;
+    - a :class:`~manim_diffusion.engine.trajectory.Trajectory`, an ``(N, 2)`` array or
+      a :class:`DistributionCloud`: a binned kernel density estimate of the points
+      at the current time (``kde.binned_kde``).
+
+    Values are scaled by the top of ``value_range`` (default: the current maximum),
+    raised to ``gamma`` and coloured through ``colors``. The exact mixture density
+    costs one evaluation per grid point and component each time the time changes
+    (cached for a few times); the estimate about a millisecond.
+
+    Parameters
+    ----------
+    source
+        What to show (see above).
+    time
+        Library time: a ``ValueTracker`` or a float; default 1, or the cloud's time
+        when ``source`` is a cloud.
+    axes
+        The coordinate system of the data.
+    extent
+        ``(x0, x1, y0, y1)`` in data units; default the axes' ranges, else the
+        trajectory's box plus a margin, else ``(-3, 3, -3, 3)``.
+    resolution
+        Grid cells along the longer side.
+    colors
+        Colour ramp from low to high density.
+    opacity
+        Alpha of the image where the density is high.
+    gamma
+        Display exponent: ``(density / top) ** gamma``; below 1 lifts faint regions.
+    value_range
+        ``(0, top)``: a fixed top of the colour scale (e.g. to compare times);
+        default the current maximum.
+    transparent_below
+        Scaled values below this fade to transparent (the background shows through).
+    bw_factor
+        Bandwidth factor of the kernel density estimate.
+    colorbar
+        Draw a colour bar beside the image (``self.colorbar``).
+    colorbar_config
+        ``length``, ``width`` (scene units), ``font_size``, ``label`` (a title,
+        default ``"density"``), ``buff``, ``color`` (of the texts).
+
+    Examples
+    --------
+    .. manim:: DensityHeatmapExample
+
+        import numpy as np
+        from manim_diffusion.engine import GaussianMixture
+        from manim_diffusion.mobjects import DensityHeatmap
+
+        class DensityHeatmapExample(Scene):
+            def construct(self):
+                gm = GaussianMixture(means=np.array([[-1.2, 0.0], [1.2, 0.8]]), stds=0.35)
+                ax = Axes(x_range=[-3, 3, 1], y_range=[-3, 3, 1], x_length=6, y_length=6,
+                          tips=False).shift(LEFT)
+                t = ValueTracker(0)
+                self.add(DensityHeatmap(gm, time=t, axes=ax), ax)
+                self.play(t.animate.set_value(1), run_time=3)
+    """
+
+    def __init__(
+        self,
+        source: GaussianMixture | Trajectory | np.ndarray | DistributionCloud | Any,
+        time: ValueTracker | float | None = None,
+        axes: CoordinateSystem | None = None,
+        extent: tuple[float, float, float, float] | None = None,
+        resolution: int = 160,
+        colors: Sequence[ParsableManimColor] = INFERNO,
+        opacity: float = 1.0,
+        gamma: float = 1.0,
+        value_range: tuple[float, float] | None = None,
+        transparent_below: float = 0.15,
+        bw_factor: float = 1.0,
+        colorbar: bool = True,
+        colorbar_config: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._evaluate, static, traj = self._classify(source, bw_factor)
+        if time is None and isinstance(source, DistributionCloud):
+            self._time: Callable[[], float] = source.get_time
+        else:
+            self._time = time_source(1.0 if time is None else time)
+        if not (np.isfinite(gamma) and gamma > 0):
+            raise ValueError(f"gamma must be a positive number, got {gamma}")
+        if value_range is not None and not value_range[1] > value_range[0]:
+            raise ValueError(f"value_range must rise, got {value_range}")
+        if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+            raise ValueError(f"resolution must be an integer >= 2, got {resolution!r}")
+        self.static = static
+        # The colour bar shows the top value as a number unless the time can change.
+        follows = isinstance(time, ValueTracker) or (
+            time is None and isinstance(source, DistributionCloud))
+        self._fixed_top = static or not follows
+        self.extent = self._extent(extent, axes, traj)
+        self.grid = self._pixel_grid(self.extent, resolution)
+        self.colors = tuple(colors)
+        self.gamma = float(gamma)
+        self.value_range = None if value_range is None else tuple(map(float, value_range))
+        self.transparent_below = float(transparent_below)
+        self.values = np.zeros((self.grid.ny, self.grid.nx))
+        self.top = 0.0
+        self._cache: OrderedDict[float, np.ndarray] = OrderedDict()
+        self._key: float | None = None
+        self.image = GridImage(np.zeros((self.grid.ny, self.grid.nx, 4), np.uint8),
+                               box=self.extent, axes=axes)
+        self.image.set_opacity(opacity)
+        self.add(self.image)
+        self.refresh()
+        self.colorbar: Group | None = None
+        if colorbar:
+            self.colorbar = self._make_colorbar(dict(colorbar_config or {}))
+            self.add(self.colorbar)
+        self.add_updater(lambda m: m.refresh())
+
+    # ------------------------------------------------------------- sources
+    def _classify(
+        self, source: Any, bw_factor: float
+    ) -> tuple[Callable[[float], np.ndarray], bool, Trajectory | None]:
+        """The grid evaluator ``t -> (ny, nx) density``, whether it is static, the points."""
+        if isinstance(source, GaussianMixture):
+            # MixtureDensity: the same exact density, in small numpy blocks
+            return self._pointwise(lambda xy, t: MixtureDensity(source, t).density(xy)), False, None
+        if isinstance(source, DistributionCloud):
+            source = source.trajectory
+        if isinstance(source, Trajectory | np.ndarray):
+            traj = _as_trajectory(source)
+
+            def kde(t: float) -> np.ndarray:
+                return binned_kde(traj.at(t), self.grid, bw_factor=bw_factor)
+
+            return kde, traj.n_steps == 0, traj
+        if callable(getattr(source, "log_prob", None)):
+            def exact(xy: np.ndarray, t: float) -> np.ndarray:
+                lp = source.log_prob(xy)
+                lp = lp.detach().cpu().numpy() if hasattr(lp, "detach") else np.asarray(lp)
+                return np.exp(lp)
+
+            return self._pointwise(exact), True, None
+        raise TypeError(
+            "source must be a GaussianMixture, a density with log_prob, a Trajectory, "
+            f"an (N, 2) array or a DistributionCloud, got {type(source).__name__}"
+        )
+
+    def _pointwise(
+        self, fn: Callable[[np.ndarray, float], np.ndarray]
+    ) -> Callable[[float], np.ndarray]:
+        """A grid evaluator from a function of points, called in chunks."""
+
+        def on_grid(t: float) -> np.ndarray:
+            gx, gy = np.meshgrid(self.grid.x, self.grid.y)
+            xy = np.c_[gx.ravel(), gy.ravel()]
+            parts = [np.asarray(fn(xy[i : i + _CHUNK], t), dtype=np.float64).ravel()
+                     for i in range(0, len(xy), _CHUNK)]
+            return np.concatenate(parts).reshape(self.grid.ny, self.grid.nx)
+
+        return on_grid
+
+    @staticmethod
+    def _extent(
+        extent: tuple[float, float, float, float] | None,
+        axes: CoordinateSystem | None,
+        traj: Trajectory | None,
+    ) -> tuple[float, float, float, float]:
+        if extent is None and axes is not None:
+            extent = (*axes.x_range[:2], *axes.y_range[:2])
+        if extent is None and traj is not None:
+            pts = traj.points.reshape(-1, 2)
+            pts = pts[np.isfinite(pts).all(axis=1)]
+            if len(pts):
+                lo, hi = pts.min(axis=0), np.maximum(pts.max(axis=0), pts.min(axis=0) + 1e-6)
+                m = 0.15 * float(np.max(hi - lo))
+                extent = (lo[0] - m, hi[0] + m, lo[1] - m, hi[1] + m)
+        if extent is None:
+            extent = (-3.0, 3.0, -3.0, 3.0)
+        x0, x1, y0, y1 = (float(v) for v in extent)
+        if not (x1 > x0 and y1 > y0 and np.isfinite([x0, x1, y0, y1]).all()):
+            raise ValueError(f"extent must be (x0, x1, y0, y1) with x0 < x1, y0 < y1, got "
+                             f"{extent}")
+        return x0, x1, y0, y1
+
+    @staticmethod
+    def _pixel_grid(extent: tuple[float, float, float, float], resolution: int) -> Grid:
+        """Grid nodes at the centres of the image's pixels."""
+        x0, x1, y0, y1 = extent
+        scale = max(x1 - x0, y1 - y0) / resolution
+        nx = max(2, round((x1 - x0) / scale))
+        ny = max(2, round((y1 - y0) / scale))
+        hx, hy = 0.5 * (x1 - x0) / nx, 0.5 * (y1 - y0) / ny
+        return Grid(x0 + hx, x1 - hx, y0 + hy, y1 - hy, nx, ny)
+
+    # ------------------------------------------------------------- updates
+    def get_time(self) -> float:
+        """The library time the heatmap shows now."""
+        return float(self._time())
+
+    def set_time(self, time: ValueTracker | float) -> DensityHeatmap:
+        """Follow another tracker, or freeze at a time."""
+        self._time = time_source(time)
+        return self.refresh()
+
+    def _density(self, t: float) -> np.ndarray:
+        key = 0.0 if self.static else t
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        dens = np.nan_to_num(self._evaluate(t), nan=0.0, posinf=0.0, neginf=0.0)
+        self._cache[key] = np.maximum(dens, 0.0)
+        if len(self._cache) > 8:
+            self._cache.popitem(last=False)
+        return self._cache[key]
+
+    def refresh(self) -> DensityHeatmap:
+        """Recompute the image if the time changed; keep it on the axes."""
+        t = self.get_time()
+        if t != self._key:
+            self.values = self._density(t)
+            lo, self.top = self.value_range or (0.0, float(self.values.max()))
+            span = self.top - lo
+            u = (self.values - lo) / span if span > 0 else np.zeros_like(self.values)
+            u = np.clip(u, 0.0, 1.0) ** self.gamma
+            rgba = colorize(u[::-1], self.colors, 1.0, self.transparent_below)
+            self.image.set_rgba(rgba)
+            self._key = t
+        self.image.place()
+        return self
+
+    # ----------------------------------------------------------- colour bar
+    def _make_colorbar(self, cfg: dict[str, Any]) -> Group:
+        box = self.image.corners()
+        box_h = float(box[:, 1].max() - box[:, 1].min())
+        length = float(cfg.pop("length", 0.6 * box_h))
+        width = float(cfg.pop("width", 0.16))
+        font_size = float(cfg.pop("font_size", 18))
+        label = str(cfg.pop("label", "density"))
+        buff = float(cfg.pop("buff", 0.25))
+        color = cfg.pop("color", GREY_B)
+        if cfg:
+            raise ValueError(f"unknown colorbar_config keys: {', '.join(sorted(cfg))}")
+        u = np.linspace(1.0, 0.0, 128)[:, None] ** self.gamma
+        strip = GridImage(np.repeat(colorize(u, self.colors, 1.0, self.transparent_below),
+                                    2, axis=1), height=length)
+        strip.stretch_to_fit_width(width)
+        frame = Rectangle(width=width, height=length, stroke_width=1, stroke_color=color)
+        if self.value_range is not None:
+            lo_text, hi_text = (_format_value(v) for v in self.value_range)
+        elif self._fixed_top:
+            lo_text, hi_text = "0", _format_value(self.top)
+        else:
+            lo_text, hi_text = "0", "max"
+        hi = Text(hi_text, font_size=font_size, color=color).next_to(frame, RIGHT, buff=0.1)
+        hi.align_to(frame, UP)
+        lo = Text(lo_text, font_size=font_size, color=color).next_to(frame, RIGHT, buff=0.1)
+        lo.align_to(frame, -UP)
+        parts = [strip, frame, hi, lo]
+        if label:
+            parts.append(Text(label, font_size=font_size, color=color).next_to(frame, UP,
+                                                                                buff=0.15))
+        bar = Group(*parts)
+        right = float(box[:, 0].max())
+        centre_y = float(box[:, 1].mean())
+        bar.move_to([right + buff + bar.width / 2, centre_y, 0.0])
+        return bar
