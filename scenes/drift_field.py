@@ -17,7 +17,6 @@ from manim import (
     RIGHT,
     TEAL,
     UP,
-    WHITE,
     Axes,
     FadeIn,
     FadeOut,
@@ -33,6 +32,7 @@ from manim import (
 from manim_diffusion import (
     DistributionCloud,
     DriftField,
+    FieldErrorMap,
     GaussianMixture,
     TimeBar,
     load_pretrained,
@@ -102,17 +102,19 @@ class DriftFieldScene(Scene):
                                  stroke_width=1.6)
         learned_field = DriftField(model, "score", time=s, axes=right, density=17,
                                    scale_like=exact_field, stroke_width=1.6)
-        overlay = DriftField(exact, "score", time=s, axes=right, density=17, colors=WHITE,
-                             scale_like=exact_field, stroke_width=1.0, stroke_opacity=0.45)
+        error = FieldErrorMap(model, exact, "score", time=s, axes=right, resolution=40)
         heads = VGroup(
             Text("exact score (Gaussian mixture)", font_size=22).next_to(left, UP, buff=0.15),
-            Text("learned score (DDPM), exact in white", font_size=22).next_to(right, UP,
-                                                                                 buff=0.15),
+            Text("learned score (DDPM) on its error", font_size=22).next_to(right, UP,
+                                                                              buff=0.15),
         )
-        bar2 = TimeBar(time=s, length=6.0).to_edge(DOWN, buff=0.25)
-        self.play(FadeIn(VGroup(left, right, exact_field, learned_field, overlay, heads, bar2)),
-                  run_time=1.0)
-        self.play(s.animate.set_value(0.97), run_time=4.0, rate_func=smooth)
-        self.wait(1.0)
-        self.play(s.animate.set_value(0.2), run_time=3.0, rate_func=smooth)
-        self.wait(1.0)
+        note = Text("red: learned and exact differ, between\nthe blobs where no data lies",
+                    font_size=18, color=GREY_B).next_to(right, DOWN, buff=0.12)
+        note.align_to(right, RIGHT)
+        bar2 = TimeBar(time=s, length=4.2).to_edge(DOWN, buff=0.2).shift(3.4 * LEFT)
+        self.play(FadeIn(Group(left, right, error, exact_field, learned_field, heads, note,
+                               bar2)), run_time=1.0)
+        self.play(s.animate.set_value(0.2), run_time=2.0, rate_func=smooth)
+        self.wait(0.5)
+        self.play(s.animate.set_value(0.97), run_time=5.0, rate_func=smooth)
+        self.wait(2.0)

@@ -123,3 +123,31 @@ def test_three_dots_mixture_is_the_data_set() -> None:
         blob = data[labels == k]
         np.testing.assert_allclose(blob.mean(0), gm.means[k].numpy(), atol=0.01)
         np.testing.assert_allclose(blob.std(0), float(gm.stds[k]), atol=0.01)
+
+
+def test_error_map_is_zero_for_the_reference_itself_and_grows_off_the_data() -> None:
+    from manim_diffusion.mobjects import FieldErrorMap
+    from manim_diffusion.mobjects.drift_field import field_error
+
+    exact = GaussianMixture.three_dots()
+    same = FieldErrorMap(exact, exact, "score", time=0.9, resolution=12)
+    assert np.all(same.errors() == 0)
+    assert same.get_pixel_array().shape == (12, 12, 4)
+    model = load_pretrained("three_dots_ddpm")
+    near = exact.sample(300, seed=0)  # on the blobs: the model saw data here
+    far = np.array([[0.0, -2.8], [2.8, 2.8], [-2.8, 2.8]])  # between them, off the data
+    assert field_error(model, exact, near, 0.9, "score").mean() < 0.2
+    assert field_error(model, exact, far, 0.9, "score").mean() > field_error(
+        model, exact, near, 0.9, "score").mean()
+
+
+def test_error_map_frame(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    from manim_diffusion.mobjects import FieldErrorMap
+
+    def construct(scene: Scene) -> None:
+        axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=6, y_length=6)
+        exact = GaussianMixture.three_dots()
+        model = load_pretrained("three_dots_ddpm")
+        scene.add(FieldErrorMap(model, exact, "score", time=0.9, axes=axes, resolution=24))
+
+    check_frames(request, tmp_path, construct)

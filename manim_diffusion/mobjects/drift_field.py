@@ -21,9 +21,13 @@ from manim import (
 from ..engine.fields import FIELDS, grid_points, vector_field
 from ..engine.objectives import Predictor
 from ._coords import DataToScene, time_source
+from .heatmap import GridImage, colorize
 from .tracer import polylines_to_beziers
 
-__all__ = ["DriftField", "arrow_polylines"]
+__all__ = ["DriftField", "FieldErrorMap", "arrow_polylines", "field_error"]
+
+#: Colour ramp of the error map: dark (agree) to bright red (disagree).
+ERROR_COLORS = ("#000000", "#3b0f0f", "#8c1d18", "#e34a33", "#fdbb84")
 
 
 def arrow_polylines(
@@ -213,3 +217,111 @@ class DriftField(VGroup):
                 polylines_to_beziers(heads[:, members]),
             ]))
         return self
+
+
+def field_error(
+    model: Predictor, reference: Predictor, points: np.ndarray, t: float, kind: str = "velocity"
+) -> np.ndarray:
+    """Relative error ``|f - f_ref| / (|f_ref| + median |f_ref|)`` at ``points``.
+
+    The median in the denominator keeps the ratio finite where the reference field
+    vanishes (at its fixed points). Returns shape ``(N,)``, 0 where they agree.
+    """
+    f = vector_field(model, points, t, kind)
+    ref = vector_field(reference, points, t, kind)
+    size = np.linalg.norm(ref, axis=1)
+    scale = size + (float(np.median(size)) or 1.0)
+    return np.linalg.norm(f - ref, axis=1) / scale
+
+
+class FieldErrorMap(GridImage):
+    """A heat map of how far a learned field is from the exact one at time t.
+
+    Pixels show :func:`field_error` of ``model`` against ``reference`` (e.g. the
+    exact :class:`~manim_diffusion.engine.analytic.GaussianMixture` of the data) on a
+    grid over the data box: dark where they agree, bright red at ``vmax`` relative
+    error and above. Put a :class:`DriftField` of each on top to see where the learned
+    arrows go wrong (typically far from the data, where training saw no samples).
+
+    Parameters
+    ----------
+    model, reference
+        The learned and the exact predictor.
+    kind
+        The field compared (see :data:`~manim_diffusion.engine.fields.FIELDS`).
+    time
+        A ``ValueTracker`` of library time, or a fixed time.
+    axes
+        The coordinate system of the data.
+    x_range, y_range
+        The data box covered.
+    resolution
+        Grid cells per side.
+    vmax
+        The relative error drawn brightest.
+
+    Examples
+    --------
+    .. manim:: FieldErrorMapExample
+        :save_last_frame:
+
+        from manim_diffusion import DriftField, FieldErrorMap, GaussianMixture, load_pretrained
+
+        class FieldErrorMapExample(Scene):
+            def construct(self):
+                exact = GaussianMixture.three_dots()
+                model = load_pretrained("three_dots_ddpm")
+                axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=6, y_length=6)
+                self.add(FieldErrorMap(model, exact, "score", time=0.9, axes=axes))
+                self.add(DriftField(model, "score", time=0.9, axes=axes))
+    """
+
+    def __init__(
+        self,
+        model: Predictor,
+        reference: Predictor,
+        kind: str = "velocity",
+        time: ValueTracker | float = 0.5,
+        axes: CoordinateSystem | None = None,
+        x_range: tuple[float, float] = (-3.0, 3.0),
+        y_range: tuple[float, float] = (-3.0, 3.0),
+        resolution: int = 48,
+        vmax: float = 0.5,
+        **kwargs: Any,
+    ) -> None:
+        if kind not in FIELDS:
+            raise ValueError(f"unknown field {kind!r}; choose one of: {', '.join(FIELDS)}")
+        if resolution < 2 or not vmax > 0:
+            raise ValueError("resolution must be >= 2 and vmax positive")
+        self.model, self.reference, self.kind = model, reference, kind
+        self.vmax = float(vmax)
+        self.resolution = int(resolution)
+        xs = np.linspace(*x_range, resolution)
+        ys = np.linspace(*y_range, resolution)[::-1]  # row 0 is the top of the image
+        gx, gy = np.meshgrid(xs, ys)
+        self._grid = np.stack([gx.ravel(), gy.ravel()], axis=1)
+        self._time = time_source(time)
+        self._shown_time: float | None = None
+        half_x = (x_range[1] - x_range[0]) / (2 * (resolution - 1))
+        half_y = (y_range[1] - y_range[0]) / (2 * (resolution - 1))
+        box = (x_range[0] - half_x, x_range[1] + half_x, y_range[0] - half_y, y_range[1] + half_y)
+        super().__init__(self._image(self._time()), box=box, axes=axes, **kwargs)
+        self._shown_time = float(self._time())
+        self.add_updater(lambda m: m.refresh())
+
+    def errors(self, t: float | None = None) -> np.ndarray:
+        """The relative error on the grid, shape ``(resolution, resolution)``, top row first."""
+        t = float(self._time()) if t is None else t
+        err = field_error(self.model, self.reference, self._grid, t, self.kind)
+        return err.reshape(self.resolution, self.resolution)
+
+    def _image(self, t: float) -> np.ndarray:
+        return colorize(self.errors(t) / self.vmax, ERROR_COLORS)
+
+    def refresh(self) -> FieldErrorMap:
+        """Recompute the map if the time moved, and follow the axes."""
+        t = float(self._time())
+        if t != self._shown_time:
+            self.set_rgba(self._image(t))
+            self._shown_time = t
+        return self.place()
