@@ -15,6 +15,9 @@ SCENES: list[tuple[str, str]] = [
     ("custom_shape.py", "CustomShape"),
     ("guidance.py", "Guidance"),
     ("drift_field.py", "DriftFieldScene"),
+    ("langevin_smiley.py", "LangevinSmiley"),
+    ("forward_process.py", "ForwardProcessScene"),
+    ("training_evolution.py", "TrainingEvolutionScene"),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .analytic import GaussianMixture
 from .datasets import DATASETS, dataset_names, make_dataset
 from .fields import FIELDS, grid_points, vector_field
+from .forward import forward_trajectory
 from .langevin import (
     Density,
     FunctionDensity,
@@ -71,6 +72,7 @@ __all__ = [
     "energy_distance",
     "energy_distance_floor",
     "fit_to_box",
+    "forward_trajectory",
     "get_schedule",
     "grid_points",
     "langevin_walk",

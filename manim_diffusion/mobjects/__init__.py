@@ -4,21 +4,29 @@ from __future__ import annotations
 
 from .cloud import DistributionCloud
 from .contour import ContourField
-from .drift_field import DriftField
+from .drift_field import DriftField, FieldErrorMap
+from .forward_process import ForwardProcess, ForwardTracer
 from .heatmap import DensityHeatmap, GridImage
 from .langevin import LangevinWalker
+from .schedule_plot import SchedulePlot
 from .shape_data import points_from_mobject
 from .timebar import TimeBar
 from .tracer import TrajectoryTracer
+from .training_evolution import TrainingEvolution
 
 __all__ = [
     "ContourField",
     "DensityHeatmap",
     "DistributionCloud",
     "DriftField",
+    "FieldErrorMap",
+    "ForwardProcess",
+    "ForwardTracer",
     "GridImage",
     "LangevinWalker",
+    "SchedulePlot",
     "TimeBar",
+    "TrainingEvolution",
     "TrajectoryTracer",
     "points_from_mobject",
 ]

@@ -1,0 +1,101 @@
+"""The forward process: the smiley noised step by step into Gaussian noise.
+
+2,000 points of the smiley data set follow ``x_t = alpha(t) x_0 + sigma(t) eps`` with the
+linear schedule, each with one fixed noise vector, as time runs from 1 (data) down to 0
+(noise); a few points' paths are traced, and the linear and cosine schedules are plotted
+side by side with a marker at the current time.
+
+Render with ``manim render scenes/forward_process.py ForwardProcessScene`` (add ``-ql``
+for a quick look).
+"""
+
+from __future__ import annotations
+
+from manim import (
+    DOWN,
+    GREY_B,
+    LEFT,
+    RIGHT,
+    UP,
+    Axes,
+    FadeIn,
+    FadeOut,
+    Scene,
+    Text,
+    ValueTracker,
+    Write,
+    linear,
+    smooth,
+)
+
+from manim_diffusion.engine import make_dataset
+from manim_diffusion.engine.forward import forward_trajectory
+from manim_diffusion.mobjects import TimeBar
+from manim_diffusion.mobjects.forward_process import ForwardProcess
+from manim_diffusion.mobjects.schedule_plot import SchedulePlot
+
+N_POINTS = 2000
+SEED = 0
+SCHEDULE = "linear"
+BACK_TO = 0.93  # where the scene ends after running time back: a noisy face
+#: (time to stop at, caption there), from the data to the noise.
+STAGES = (
+    (0.97, "t = 0.97: a little noise,\nthe face is still clear"),
+    (0.9, "t = 0.9: the face blurs"),
+    (0.7, "t = 0.7: almost gone: the linear schedule\ndestroys the signal early (cosine: later)"),
+    (0.0, "t = 0: Gaussian noise. The same\n2,000 points, each on its own path"),
+)
+
+
+class ForwardProcessScene(Scene):
+    """2,000 smiley points noised into Gaussian noise, with the schedules beside them."""
+
+    def construct(self) -> None:
+        data = make_dataset("smiley", N_POINTS, seed=SEED)
+        trajectory = forward_trajectory(data, schedule=SCHEDULE, steps=100, seed=SEED)
+        t = ValueTracker(1.0)
+
+        title = Text("The forward process: data dissolves into noise", font_size=32)
+        title.to_edge(UP, buff=0.3)
+        axes = Axes(x_range=[-3.2, 3.2, 1], y_range=[-3.2, 3.2, 1], x_length=5.6,
+                    y_length=5.6, tips=False,
+                    axis_config={"stroke_opacity": 0.25, "include_ticks": False})
+        axes.to_edge(LEFT, buff=0.9).shift(0.35 * DOWN)
+        process = ForwardProcess(trajectory, time=t, axes=axes, n_paths=6, seed=3,
+                                 cloud_config={"radius": 0.028, "opacity": 0.85},
+                                 tracer_config={"stroke_width": 2.0, "head_radius": 0.06})
+        plots = SchedulePlot.side_by_side(["linear", "cosine"], time=t, width=2.6,
+                                          height=2.8, font_size=15, buff=0.7)
+        plots.next_to(axes, RIGHT, buff=0.55).align_to(axes, UP).shift(0.3 * UP)
+        bar = TimeBar(time=t, trajectory=trajectory, length=4.4, font_size=20)
+        bar.move_to([plots.get_x(), axes.get_bottom()[1] - 0.1, 0])
+
+        def caption(text: str) -> Text:
+            words = Text(text, font_size=21, color=GREY_B, line_spacing=0.8)
+            return words.next_to(plots, DOWN, buff=0.3).align_to(plots, LEFT)
+
+        words = caption("2,000 points of the smiley data set at t = 1")
+
+        def say(text: str) -> None:
+            nonlocal words
+            new = caption(text)
+            self.play(FadeOut(words), FadeIn(new), run_time=0.5)
+            words = new
+
+        self.play(Write(title), FadeIn(axes), run_time=1.0)
+        self.play(FadeIn(process.cloud), FadeIn(words), run_time=0.8)
+        self.play(FadeIn(plots), FadeIn(bar), run_time=0.8)
+        say("Each point draws one noise ε and keeps it:\nxₜ = α(t)·x₀ + σ(t)·ε, t from 1 to 0")
+        self.play(FadeIn(process.tracer), run_time=0.5)
+        self.wait(0.5)
+        for stop, text in STAGES:
+            self.play(FadeOut(words), run_time=0.3)
+            self.play(t.animate.set_value(stop), run_time=1.0 + 3.0 * (t.get_value() - stop),
+                      rate_func=linear)
+            words = caption(text)
+            self.play(FadeIn(words), run_time=0.4)
+            self.wait(0.8)
+        say("Run time back: the points retrace their\npaths. Here we know each ε; a model\n"
+            "must learn to find the way back")
+        self.play(t.animate.set_value(BACK_TO), run_time=2.5, rate_func=smooth)
+        self.wait(1.5)
