@@ -257,3 +257,12 @@ def test_timebar_follows_tracker_and_caches_labels(ring: Trajectory) -> None:
     t.set_value(7.0)  # overshoot is clamped
     bar.update()
     assert bar.value_text() == "t = 1.00"
+
+
+def test_top_level_lazy_names_match_the_mobjects_package() -> None:
+    import manim_diffusion
+    import manim_diffusion.mobjects as mobjects
+
+    assert sorted(manim_diffusion._MOBJECTS) == sorted(mobjects.__all__)
+    for name in mobjects.__all__:
+        assert getattr(manim_diffusion, name) is getattr(mobjects, name)

@@ -263,3 +263,16 @@ def test_svg_ring_has_an_empty_middle(tmp_path) -> None:
     xy = points_from_mobject(SVGMobject(str(svg)), 2000, mode="fill")
     assert not np.any(np.all(np.abs(xy) < 0.95, axis=1))  # the hole spans +-1 of +-2
     assert _within(np.mean(np.abs(xy[:, 0]) < 1), 4 / 12, 2000)  # strips above, below the hole
+
+
+def test_open_corner_path_fills_as_its_closed_polygon() -> None:
+    """An open path A-B-C fills as the triangle ABC (as Cairo draws it)."""
+    from manim import VMobject
+
+    from manim_diffusion.mobjects import points_from_mobject
+
+    tri = VMobject().set_points_as_corners([[0, 0, 0], [2, 0, 0], [0, 2, 0]])
+    pts = points_from_mobject(tri, 2000, mode="fill", seed=0, size=2.0)
+    # fitted into [-1, 1]^2: the triangle x + y <= 0 in fitted coordinates
+    assert (pts.sum(axis=1) <= 1e-6).all()
+    assert pts[:, 0].min() < -0.9 and pts[:, 1].min() < -0.9

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .analytic import GaussianMixture
 from .datasets import DATASETS, dataset_names, make_dataset
-from .fields import FIELDS, grid_points, vector_field
+from .fields import FIELD_T_MARGIN, FIELDS, grid_points, vector_field
 from .forward import forward_trajectory
 from .langevin import (
     Density,
@@ -36,6 +36,7 @@ from .schedules import (
     get_schedule,
 )
 from .shapes import fit_to_box, sample_curves, sample_image, sample_inside, sample_polyline
+from .threads import SINGLE_THREAD_POINTS, limited_threads
 from .train import Snapshot, TrainConfig, TrainingDiverged, TrainResult, train
 from .trajectory import Trajectory
 
@@ -47,6 +48,7 @@ __all__ = [
     "Density",
     "DiffusionModel",
     "FIELDS",
+    "FIELD_T_MARGIN",
     "FlowSchedule",
     "FunctionDensity",
     "GRIDS",
@@ -60,6 +62,7 @@ __all__ = [
     "Prediction",
     "SAMPLERS",
     "SCHEDULES",
+    "SINGLE_THREAD_POINTS",
     "Schedule",
     "Snapshot",
     "TrainConfig",
@@ -76,6 +79,7 @@ __all__ = [
     "get_schedule",
     "grid_points",
     "langevin_walk",
+    "limited_threads",
     "list_pretrained",
     "load_checkpoint",
     "load_pretrained",

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from .objectives import Prediction, Predictor
+from .threads import limited_threads
 
 __all__ = ["FIELDS", "FIELD_T_MARGIN", "grid_points", "vector_field"]
 
@@ -73,7 +74,8 @@ def vector_field(
         raise ValueError("points have NaN or infinite values")
     tc = float(np.clip(t, FIELD_T_MARGIN, 1.0 - FIELD_T_MARGIN))
     x = torch.as_tensor(pts, dtype=torch.float32)
-    pred = model.predict(x, tc)
+    with limited_threads(len(pts)):
+        pred = model.predict(x, tc)
     g2 = float(model.schedule.drift_diffusion(tc)[1]) if kind == "sde_drift" else 0.0
     out = _field_of(pred, x, kind, g2).double().numpy()
     return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)

@@ -407,7 +407,7 @@ class LangevinRun:
                                self.trajectory.n_steps])
 
         def merge(arr: np.ndarray) -> np.ndarray:
-            cum = np.concatenate([np.zeros_like(arr[:1]), np.cumsum(arr, axis=0)])
+            cum = np.concatenate([np.zeros_like(arr[:1]), np.cumsum(arr, axis=0, dtype=np.float64)])
             return cum[rows[1:]] - cum[rows[:-1]]
 
         return LangevinRun(traj, merge(self.drift), merge(self.kicks),

@@ -234,7 +234,7 @@ class DiffusionModel(nn.Module):
             return None
         if not self.num_classes:
             raise ValueError("labels were given, but this model is not class-conditional")
-        lab = torch.as_tensor(labels, dtype=torch.long)
+        lab = torch.as_tensor(labels, dtype=torch.long, device=x.device)
         if lab.ndim == 0:
             lab = lab.expand(x.shape[0])
         if lab.shape != (x.shape[0],):
@@ -280,7 +280,7 @@ class GuidedModel:
         if self.scale == 1.0:
             return self.model.predict(x, t, lab)
         n = x.shape[0]
-        null = torch.full((n,), -1, dtype=torch.long)
+        null = torch.full((n,), -1, dtype=torch.long, device=x.device)
         tc = _time_column(t, x)
         both = self.model.predict(torch.cat([x, x]), torch.cat([tc, tc]), torch.cat([null, lab]))
         uncond = Prediction(

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from .objectives import Prediction, Predictor, evals_per_call
+from .threads import SINGLE_THREAD_POINTS, limited_threads
 from .trajectory import Trajectory
 
 __all__ = ["SAMPLERS", "DEFAULT_STEPS", "GRIDS", "SINGLE_THREAD_POINTS", "sample", "time_grid"]
@@ -46,9 +47,6 @@ DEFAULT_STEPS: dict[str, int] = {
     "dpm++2m": 20,
     "langevin": 100,
 }
-
-#: Up to this many points, sampling runs on one thread by default (see ``sample``).
-SINGLE_THREAD_POINTS = 4096
 
 #: Time grids: even in library time, or even in log-SNR (DPM-Solver's choice).
 GRIDS: dict[str, str] = {
@@ -359,19 +357,13 @@ def sample(
     points[0] = x
     started = _time.perf_counter()
     calls = 0
-    saved_threads = torch.get_num_threads()
-    if threads is None and x.shape[0] <= SINGLE_THREAD_POINTS:
-        threads = 1
-    torch.set_num_threads(threads or saved_threads)
-    try:
+    with limited_threads(x.shape[0], threads):
         for k in range(steps):
             x, pred, used = step_fn(run, x, k, k == steps - 1)
             calls += used
             if preds is not None:
                 preds[k] = pred.x0
             points[k + 1] = x
-    finally:
-        torch.set_num_threads(saved_threads)
     if preds is not None:
         preds[-1] = x
     name = f"ddim(eta={eta:g})" if sampler == "ddim" and eta > 0 else sampler

@@ -111,7 +111,10 @@ def _polygon(part: np.ndarray, segments: int, tol: float) -> np.ndarray:
     k = np.clip(np.ceil(np.sqrt(0.75 * bend / tol)), 1, segments).astype(np.intp)
     curve = np.repeat(np.arange(len(part)), k)
     step = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k)
-    return _bezier(part[curve], step / k[curve])  # each curve's end starts the next
+    vertices = _bezier(part[curve], step / k[curve])  # each curve's end starts the next
+    if np.linalg.norm(part[-1, 3] - part[0, 0]) > 0:  # an open path: keep its last point
+        vertices = np.vstack([vertices, part[-1, 3]])  # (the fill closes it, as Cairo does)
+    return vertices
 
 
 def _region(shape: Any, segments: int) -> list[np.ndarray]:

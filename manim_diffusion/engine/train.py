@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 from .nets import MLPDenoiser
 from .objectives import DiffusionModel, diffusion_loss
 from .samplers import sample
+from .threads import limited_threads
 
 __all__ = ["TrainConfig", "TrainResult", "Snapshot", "TrainingDiverged", "train", "build_model"]
 
@@ -207,15 +208,11 @@ def train(
     if not np.isfinite(data).all():
         raise ValueError("data has NaN or infinite values; drop them before training")
     label_tensor = _check_labels(labels, len(data), config.num_classes)
-    saved_threads = torch.get_num_threads()
-    torch.set_num_threads(config.threads)
-    try:
+    with limited_threads(threads=config.threads):  # the caller's setting comes back after
         return _train_loop(
             data, config, label_tensor, callback, snapshot_every, progress,
             (snapshot_noise, snapshot_sampler, snapshot_steps),
         )
-    finally:
-        torch.set_num_threads(saved_threads)  # the caller's setting, not ours
 
 
 def _train_loop(
@@ -227,9 +224,10 @@ def _train_loop(
     progress: bool,
     snapshot_recipe: tuple[np.ndarray | None, str, int],
 ) -> TrainResult:
-    torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
-    model = build_model(config, dim=data.shape[1])
+    with torch.random.fork_rng(devices=[]):  # seed the weights, leave the caller's RNG be
+        torch.manual_seed(config.seed)
+        model = build_model(config, dim=data.shape[1])
     ema = copy.deepcopy(model).requires_grad_(False)
     params = list(model.parameters())
     ema_params = list(ema.parameters())

@@ -24,7 +24,7 @@ from ._coords import DataToScene, time_source
 from .heatmap import GridImage, colorize
 from .tracer import polylines_to_beziers
 
-__all__ = ["DriftField", "FieldErrorMap", "arrow_polylines", "field_error"]
+__all__ = ["DriftField", "ERROR_COLORS", "FieldErrorMap", "arrow_polylines", "field_error"]
 
 #: Colour ramp of the error map: dark (agree) to bright red (disagree).
 ERROR_COLORS = ("#000000", "#3b0f0f", "#8c1d18", "#e34a33", "#fdbb84")
@@ -308,6 +308,15 @@ class FieldErrorMap(GridImage):
         super().__init__(self._image(self._time()), box=box, axes=axes, **kwargs)
         self._shown_time = float(self._time())
         self.add_updater(lambda m: m.refresh())
+
+    def get_time(self) -> float:
+        """The library time the map shows now."""
+        return float(self._time())
+
+    def set_time(self, time: ValueTracker | float) -> FieldErrorMap:
+        """Follow another tracker, or freeze at a time."""
+        self._time = time_source(time)
+        return self.refresh()
 
     def errors(self, t: float | None = None) -> np.ndarray:
         """The relative error on the grid, shape ``(resolution, resolution)``, top row first."""

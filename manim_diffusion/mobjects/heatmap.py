@@ -30,7 +30,7 @@ from ..engine.trajectory import Trajectory
 from ._coords import DataToScene, time_source
 from .cloud import DistributionCloud, _as_trajectory
 
-__all__ = ["DensityHeatmap", "GridImage", "colorize"]
+__all__ = ["DensityHeatmap", "GridImage", "INFERNO", "colorize"]
 
 #: Default colour ramp, low to high (the "inferno" colour map's stops).
 INFERNO: tuple[str, ...] = ("#1b0c41", "#4a0c6b", "#a52c60", "#ed6925", "#fbb61a", "#fcffa4")
@@ -80,8 +80,8 @@ class GridImage(AbstractImageMobject):
     """An RGBA image, either pinned to a data box through axes or placed freely.
 
     With ``box`` (``(x0, x1, y0, y1)`` in data units) the image's corners follow the
-    box through ``axes`` (or scene units without axes) every time it refreshes,
-    like :class:`DistributionCloud`; without it the image is an ordinary mobject of
+    box through ``axes`` (or scene units without axes) whenever :meth:`place` runs
+    (an updater calls it every frame); without it the image is an ordinary mobject of
     the given ``height`` that can be moved and scaled. The pixels are upscaled
     bilinearly, so a coarse grid looks smooth.
 
@@ -119,6 +119,8 @@ class GridImage(AbstractImageMobject):
             self.stretch_to_fit_height(height)
             h, w = self._rgba.shape[:2]
             self.stretch_to_fit_width(height * w / h)
+        else:
+            self.add_updater(lambda m: m.place())
 
     @staticmethod
     def _checked(rgba: np.ndarray) -> np.ndarray:
@@ -329,7 +331,13 @@ class DensityHeatmap(Group):
         """The grid evaluator ``t -> (ny, nx) density``, whether it is static, the points."""
         if isinstance(source, GaussianMixture):
             # MixtureDensity: the same exact density, in small numpy blocks
-            return self._pointwise(lambda xy, t: MixtureDensity(source, t).density(xy)), False, None
+            return (
+                self._pointwise(
+                    lambda xy, t: MixtureDensity(source, min(max(t, 0.0), 1.0)).density(xy)
+                ),
+                False,
+                None,
+            )
         if isinstance(source, DistributionCloud):
             source = source.trajectory
         if isinstance(source, Trajectory | np.ndarray):
