@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from .analytic import GaussianMixture
+from .classifier import (
+    ClassifierConfig,
+    DigitClassifier,
+    classifier_accuracy,
+    classify,
+    train_classifier,
+)
 from .datasets import DATASETS, dataset_names, make_dataset
 from .fields import FIELD_T_MARGIN, FIELDS, grid_points, vector_field
 from .forward import forward_trajectory
@@ -15,7 +22,9 @@ from .langevin import (
     langevin_walk,
     smiley_density,
 )
+from .latent_mnist import DEFAULT_GUIDANCE, LatentMNIST, guided_fractions, load_latent_mnist
 from .metrics import energy_distance, energy_distance_floor
+from .mnist import MNISTError, load_mnist
 from .nets import MLPDenoiser
 from .objectives import OBJECTIVES, DiffusionModel, GuidedModel, Prediction
 from .pretrained import (
@@ -39,8 +48,39 @@ from .shapes import fit_to_box, sample_curves, sample_image, sample_inside, samp
 from .threads import SINGLE_THREAD_POINTS, limited_threads
 from .train import Snapshot, TrainConfig, TrainingDiverged, TrainResult, train
 from .trajectory import Trajectory
+from .vae import (
+    VAE,
+    VAEConfig,
+    VAEResult,
+    VAESnapshot,
+    decode_images,
+    encode_means,
+    knn_accuracy,
+    reconstruction_error,
+    train_vae,
+)
 
 __all__ = [
+    "VAE",
+    "VAEConfig",
+    "VAEResult",
+    "VAESnapshot",
+    "decode_images",
+    "encode_means",
+    "knn_accuracy",
+    "reconstruction_error",
+    "train_vae",
+    "ClassifierConfig",
+    "DigitClassifier",
+    "classifier_accuracy",
+    "classify",
+    "train_classifier",
+    "DEFAULT_GUIDANCE",
+    "LatentMNIST",
+    "guided_fractions",
+    "load_latent_mnist",
+    "MNISTError",
+    "load_mnist",
     "CheckpointError",
     "CosineSchedule",
     "DATASETS",

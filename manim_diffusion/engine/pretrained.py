@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from .objectives import DiffusionModel
@@ -25,10 +28,22 @@ __all__ = [
     "save_checkpoint",
     "add_to_manifest",
     "sha256_of",
+    "check_file",
+    "shipped_file",
+    "save_weights",
+    "load_weights",
+    "save_arrays",
+    "load_arrays",
 ]
 
 FORMAT = "manim-diffusion/1"
+#: The format of files that hold other networks' weights (the MNIST VAE, the classifier).
+WEIGHTS_FORMAT = "manim-diffusion-weights/1"
 MANIFEST = "manifest.json"
+#: The manifest's sections: "models" holds the 2D diffusion checkpoints (each with an
+#: energy distance), "files" everything else (kind "vae", "classifier", "diffusion"
+#: for the MNIST latent model, "arrays" for npz data).
+SECTIONS = ("models", "files")
 
 
 class CheckpointError(ValueError):
@@ -60,21 +75,37 @@ def sha256_of(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def read_manifest(directory: Path | None = None) -> dict[str, dict[str, Any]]:
-    """The manifest's entries by model name (empty if there is no manifest)."""
+def _read_sections(directory: Path | None) -> dict[str, list[dict[str, Any]]]:
     path = (directory or pretrained_dir()) / MANIFEST
     if not path.exists():
         return {}
     try:
-        entries = json.loads(path.read_text())["models"]
-        return {e["name"]: e for e in entries}
-    except (json.JSONDecodeError, KeyError, TypeError) as err:
+        data = json.loads(path.read_text())
+        sections = {key: list(data.get(key, [])) for key in SECTIONS}
+        unnamed = [e for entries in sections.values() for e in entries if "name" not in e]
+        if unnamed:
+            raise KeyError(f"an entry has no name: {unnamed[0]}")
+        return sections
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as err:
         raise CheckpointError(f"{path} is not a valid manifest ({err})") from err
 
 
-def list_pretrained(directory: Path | None = None) -> list[dict[str, Any]]:
-    """The manifest entries of the shipped checkpoints, sorted by name."""
-    return [e for _, e in sorted(read_manifest(directory).items())]
+def read_manifest(
+    directory: Path | None = None, section: str = "models"
+) -> dict[str, dict[str, Any]]:
+    """The entries of one manifest section by name (empty if there is no manifest).
+
+    ``section`` is "models" (the 2D checkpoints) or "files" (the MNIST VAE,
+    classifier, latent model and latent codes).
+    """
+    if section not in SECTIONS:
+        raise ValueError(f"unknown manifest section {section!r}; choose one of {SECTIONS}")
+    return {e["name"]: e for e in _read_sections(directory).get(section, [])}
+
+
+def list_pretrained(directory: Path | None = None, section: str = "models") -> list[dict[str, Any]]:
+    """The manifest entries of the shipped checkpoints (or other files), sorted by name."""
+    return [e for _, e in sorted(read_manifest(directory, section).items())]
 
 
 def _atomic_write(path: Path, write: Any) -> None:
@@ -117,24 +148,38 @@ def save_checkpoint(
     return sha256_of(path)
 
 
+def check_file(
+    path: str | os.PathLike[str],
+    sha256: str | None = None,
+    what: str = "checkpoint",
+    make: str = "`manim-diffusion train` to make one",
+) -> Path:
+    """``path``, once it is known to exist and (when ``sha256`` is given) to match it.
+
+    Raises :class:`CheckpointError` with a one-line fix otherwise.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(
+            f"{what} {path} does not exist; run `manim-diffusion list` for the shipped "
+            f"ones or {make}"
+        )
+    if sha256 is not None and (actual := sha256_of(path)) != sha256:
+        raise CheckpointError(
+            f"{what} {path} does not match its manifest hash (sha256 {actual[:12]}... "
+            f"expected {sha256[:12]}...); the file is damaged or was replaced: restore it "
+            "from the repository (git checkout -- pretrained/)"
+        )
+    return path
+
+
 def load_checkpoint(path: str | os.PathLike[str], sha256: str | None = None) -> DiffusionModel:
     """Load a checkpoint file, checking its hash when one is given.
 
     Only tensors and plain data are read (``weights_only=True``): a file that
     carries pickled code is refused.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(
-            f"checkpoint {path} does not exist; run `manim-diffusion list` for the shipped "
-            "ones or `manim-diffusion train` to make one"
-        )
-    if sha256 is not None and (actual := sha256_of(path)) != sha256:
-        raise CheckpointError(
-            f"checkpoint {path} does not match its manifest hash (sha256 {actual[:12]}... "
-            f"expected {sha256[:12]}...); the file is damaged or was replaced: restore it "
-            "from the repository (git checkout -- pretrained/)"
-        )
+    path = check_file(path, sha256)
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
         if not isinstance(payload, dict) or payload.get("format") != FORMAT:
@@ -155,9 +200,16 @@ def load_checkpoint(path: str | os.PathLike[str], sha256: str | None = None) -> 
 
 
 def load_pretrained(name: str, directory: Path | None = None) -> DiffusionModel:
-    """Load a checkpoint by its manifest name (hash checked) or by file path."""
+    """Load a checkpoint by its manifest name (hash checked) or by file path.
+
+    Names of the "models" section and the diffusion models of the "files" section
+    (the MNIST latent model) both work.
+    """
     directory = directory or pretrained_dir()
     manifest = read_manifest(directory)
+    manifest.update(
+        (k, e) for k, e in read_manifest(directory, "files").items() if e.get("kind") == "diffusion"
+    )
     if name in manifest:
         entry = manifest[name]
         return load_checkpoint(directory / entry["file"], sha256=entry["sha256"])
@@ -167,9 +219,131 @@ def load_pretrained(name: str, directory: Path | None = None) -> DiffusionModel:
     raise CheckpointError(f"unknown model {name!r}; shipped models: {known}")
 
 
-def add_to_manifest(entry: dict[str, Any], directory: Path) -> None:
-    """Add or replace ``entry`` (by its name) in ``directory``'s manifest, atomically."""
-    entries = read_manifest(directory)
+def shipped_file(name: str, directory: Path | None = None, kind: str | None = None) -> Path:
+    """The path of the shipped file ``name`` (any manifest section), its hash checked.
+
+    ``kind``, when given, must match the entry's kind (e.g. "vae", "arrays").
+    """
+    directory = directory or pretrained_dir()
+    entries = {**read_manifest(directory), **read_manifest(directory, "files")}
+    if name not in entries:
+        known = ", ".join(sorted(entries)) or f"none ({directory / MANIFEST} is missing)"
+        raise CheckpointError(
+            f"unknown file {name!r} in {directory}; shipped files: {known}; "
+            "`manim-diffusion mnist --help` says how to make the MNIST ones"
+        )
+    entry = entries[name]
+    if kind is not None and entry.get("kind", "diffusion") != kind:
+        raise CheckpointError(
+            f"{name!r} in {directory} is a {entry.get('kind', 'diffusion')!r}, not a {kind!r}"
+        )
+    return check_file(directory / entry["file"], entry["sha256"], what="file")
+
+
+def add_to_manifest(entry: dict[str, Any], directory: Path, section: str = "models") -> None:
+    """Add or replace ``entry`` (by its name) in a section of ``directory``'s manifest,
+    atomically; the other sections are kept as they are."""
+    if section not in SECTIONS:
+        raise ValueError(f"unknown manifest section {section!r}; choose one of {SECTIONS}")
+    sections = _read_sections(directory)
+    entries = {e["name"]: e for e in sections.get(section, [])}
     entries[entry["name"]] = entry
-    text = json.dumps({"models": [entries[k] for k in sorted(entries)]}, indent=2) + "\n"
+    sections[section] = [entries[k] for k in sorted(entries)]
+    data = {"models": sections.get("models", [])}
+    if sections.get("files"):
+        data["files"] = sections["files"]
+    text = json.dumps(data, indent=2) + "\n"
     _atomic_write(directory / MANIFEST, lambda f: f.write(text.encode()))
+
+
+def save_weights(
+    state_dict: dict[str, torch.Tensor],
+    path: str | os.PathLike[str],
+    kind: str,
+    meta: dict[str, Any] | None = None,
+    dtype: torch.dtype | None = None,
+) -> str:
+    """Write a network's weights (any kind but a DiffusionModel) atomically.
+
+    ``meta`` holds what rebuilds the network (its config) and what it scored, as
+    plain numbers, strings, lists and dicts; ``dtype`` (e.g. ``torch.float16``)
+    stores the floating-point tensors smaller. The file loads with
+    ``torch.load(weights_only=True)``. Returns its sha256.
+    """
+    def cast(v: torch.Tensor) -> torch.Tensor:
+        v = v.detach().cpu().clone()
+        return v.to(dtype) if dtype is not None and v.is_floating_point() else v
+
+    payload = {
+        "format": WEIGHTS_FORMAT,
+        "kind": str(kind),
+        "meta": dict(meta or {}),
+        "state_dict": {k: cast(v) for k, v in state_dict.items()},
+    }
+    path = Path(path)
+    _atomic_write(path, lambda f: torch.save(payload, f))
+    return sha256_of(path)
+
+
+def load_weights(
+    path: str | os.PathLike[str], sha256: str | None = None, kind: str | None = None
+) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """The state dict (float tensors as float32) and metadata of a :func:`save_weights` file.
+
+    The hash is checked when given, and the file is read with ``weights_only=True``.
+    """
+    path = check_file(path, sha256, what="weights file")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        if not isinstance(payload, dict) or payload.get("format") != WEIGHTS_FORMAT:
+            raise ValueError("not a manim-diffusion weights file")
+        state = {
+            k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()
+        }
+        found, meta = payload.get("kind"), dict(payload.get("meta", {}))
+    except Exception as err:  # torch raises many kinds for a bad file
+        reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+        raise CheckpointError(
+            f"{path} is not a valid manim-diffusion weights file ({reason}); "
+            "make it again with `manim-diffusion mnist`"
+        ) from err
+    if kind is not None and found != kind:
+        raise CheckpointError(f"{path} holds a {found!r}, not a {kind!r}; check the file name")
+    return state, meta
+
+
+def save_arrays(path: str | os.PathLike[str], **arrays: np.ndarray) -> str:
+    """Write numpy arrays to a compressed ``.npz`` atomically; returns its sha256.
+
+    Object arrays are refused (the file must load with ``allow_pickle=False``), and
+    the zip entries carry a fixed date, so the same arrays give the same bytes.
+    """
+    def write(f: Any) -> None:
+        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for key, value in arrays.items():
+                value = np.asarray(value)
+                if value.dtype.hasobject:
+                    raise ValueError(f"array {key!r} holds Python objects; store numbers only")
+                buffer = io.BytesIO()
+                np.lib.format.write_array(buffer, value, allow_pickle=False)
+                info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, buffer.getvalue())
+
+    path = Path(path)
+    _atomic_write(path, write)
+    return sha256_of(path)
+
+
+def load_arrays(path: str | os.PathLike[str], sha256: str | None = None) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` file, its hash checked when given (no pickles read)."""
+    path = check_file(path, sha256, what="data file")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
+        raise CheckpointError(
+            f"{path} is not a readable npz file ({err}); make it again with "
+            "`manim-diffusion mnist train-vae`"
+        ) from err
