@@ -25,11 +25,14 @@ _MOBJECTS = [
     "ForwardTracer",
     "GridImage",
     "LangevinWalker",
+    "LatentMNISTPanel",
+    "MNIST_PALETTE",
     "SchedulePlot",
     "TimeBar",
     "TrainingEvolution",
     "TrajectoryTracer",
     "points_from_mobject",
+    "toy_latent_digits",
 ]
 
 __all__ = [*_engine_all, *_MOBJECTS]

@@ -18,6 +18,8 @@ SCENES: list[tuple[str, str]] = [
     ("langevin_smiley.py", "LangevinSmiley"),
     ("forward_process.py", "ForwardProcessScene"),
     ("training_evolution.py", "TrainingEvolutionScene"),
+    ("latent_mnist.py", "LatentMNIST"),
+    ("latent_guidance.py", "LatentGuidance"),
 ]
 
 

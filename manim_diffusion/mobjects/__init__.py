@@ -8,6 +8,7 @@ from .drift_field import DriftField, FieldErrorMap
 from .forward_process import ForwardProcess, ForwardTracer
 from .heatmap import DensityHeatmap, GridImage
 from .langevin import LangevinWalker
+from .latent_mnist import MNIST_PALETTE, LatentMNISTPanel, toy_latent_digits
 from .schedule_plot import SchedulePlot
 from .shape_data import points_from_mobject
 from .timebar import TimeBar
@@ -24,9 +25,12 @@ __all__ = [
     "ForwardTracer",
     "GridImage",
     "LangevinWalker",
+    "LatentMNISTPanel",
+    "MNIST_PALETTE",
     "SchedulePlot",
     "TimeBar",
     "TrainingEvolution",
     "TrajectoryTracer",
     "points_from_mobject",
+    "toy_latent_digits",
 ]
