@@ -429,7 +429,12 @@ def mnist_group() -> None:
 @click.option("--label-weight", default=VAE_CONFIG.label_weight, show_default=True, type=float,
               help="Weight of a small head that reads the digit from the latent (0: none).")
 @click.option("--seed", default=0, show_default=True, type=int)
-def mnist_train_vae(mnist_dir, out_dir, epochs, batch_size, lr, beta, label_weight, seed) -> None:
+@click.option("--snapshot-every", default=100, show_default=True, type=int,
+              help="Keep the latent codes of 1,000 training digits every this many steps "
+                   "(0: none), for scenes of the latent organising.")
+def mnist_train_vae(
+    mnist_dir, out_dir, epochs, batch_size, lr, beta, label_weight, seed, snapshot_every
+) -> None:
     """Train the 2D-latent VAE; write it and the latent codes of the test digits."""
     config = VAEConfig(epochs=epochs, batch_size=batch_size, lr=lr, beta=beta,
                        label_weight=label_weight, seed=seed)
@@ -439,20 +444,23 @@ def mnist_train_vae(mnist_dir, out_dir, epochs, batch_size, lr, beta, label_weig
         raise click.UsageError(str(err)) from err
     images, labels = _read_mnist(mnist_dir, "train")
     test_images, test_labels = _read_mnist(mnist_dir, "test")
-    result = train_vae(images, labels, config)
+    if snapshot_every < 0:
+        raise click.UsageError(f"--snapshot-every must be >= 0, got {snapshot_every}")
+    result = train_vae(images, labels, config, snapshot_every=snapshot_every)
     vae = round_to_storage(result.vae)  # measure and encode with the weights that ship
     with limited_threads(threads=config.threads):
         error = reconstruction_error(vae, test_images)
         knn = knn_accuracy(encode_means(vae, images), labels, encode_means(vae, test_images),
                            test_labels)
-        arrays = latents_arrays(vae, test_images, test_labels)
+        arrays = latents_arrays(vae, test_images, test_labels, snapshots=result.snapshots,
+                                snapshot_labels=result.snapshot_labels)
     metric = {"reconstruction_bce": round(error["bce"], 5),
               "reconstruction_mse": round(error["mse"], 5),
               "knn5_accuracy": round(knn, 4), "test_digits": len(test_images)}
     command = (
         f"manim-diffusion mnist train-vae --mnist-dir ${MNIST_ENV} --out-dir pretrained "
         f"--epochs {epochs} --batch-size {batch_size} --lr {lr} --beta {beta} "
-        f"--label-weight {label_weight} --seed {seed}"
+        f"--label-weight {label_weight} --seed {seed} --snapshot-every {snapshot_every}"
     )
     try:
         vae_sha = save_vae(vae, out_dir / f"{VAE_NAME}.pt", {"metric": metric})
@@ -471,7 +479,9 @@ def mnist_train_vae(mnist_dir, out_dir, epochs, batch_size, lr, beta, label_weig
          "dataset": "mnist",
          "content": f"latent codes of the {len(test_images):,} test digits and "
                     f"{DIGITS_PER_CLASS} real digits per class: codes (float32 latent means), "
-                    "labels, digits (uint8), digit_labels, digit_index (their rows in codes)",
+                    "labels, digits (uint8), digit_labels, digit_index (their rows in codes); "
+                    "snapshot_codes (float16), snapshot_steps, snapshot_labels: 1,000 training "
+                    "digits' codes as the VAE trained",
          "vae_sha256": vae_sha, "command": command, "sha256": latents_sha},
         out_dir, "files",
     )

@@ -34,8 +34,10 @@ from manim import (
 )
 
 from manim_diffusion.engine.latent_mnist import load_latent_mnist
+from manim_diffusion.engine.trajectory import Trajectory
+from manim_diffusion.mobjects.cloud import DistributionCloud
 from manim_diffusion.mobjects.heatmap import GridImage
-from manim_diffusion.mobjects.latent_mnist import LatentMNISTPanel
+from manim_diffusion.mobjects.latent_mnist import MNIST_PALETTE, LatentMNISTPanel
 from manim_diffusion.mobjects.timebar import TimeBar
 
 SEED = 0
@@ -84,8 +86,38 @@ class LatentMNIST(Scene):
             self.play(FadeOut(words), FadeIn(new), run_time=0.6)
             words = new
 
+        # ---- the VAE training: 1,000 training digits' codes organise by class
+        steps = kit.snapshot_steps
+        training = Trajectory(  # sqrt-spaced: most of the sorting happens early
+            times=np.sqrt(steps / steps[-1]),
+            points=kit.snapshot_codes,
+            labels=kit.snapshot_labels,
+        )
+        progress = ValueTracker(0.0)
+        frame = panel.axes.copy()
+        early = DistributionCloud(training, time=progress, axes=frame, radius=0.03,
+                                  palette=MNIST_PALETTE, labels=kit.snapshot_labels)
+        total = int(steps[-1])
+
+        def step_label() -> Text:
+            index = int(np.argmin(np.abs(training.times - progress.get_value())))
+            step = int(steps[index])
+            return caption(f"VAE training step\n{step:,} / {total:,}").shift(1.6 * DOWN)
+
+        counter = step_label()
+        counter.add_updater(lambda m: m.become(step_label()))
+        intro = caption("While the VAE trains, 1,000\ntraining digits' codes\n"
+                        "(coloured by class) sort\nthemselves by digit")
+        self.play(Write(title), FadeIn(frame), FadeIn(early), FadeIn(intro), FadeIn(counter),
+                  run_time=1.2)
+        self.play(progress.animate.set_value(1.0), run_time=6.0, rate_func=smooth)
+        self.wait(1.0)
+        counter.clear_updaters()
+        self.play(FadeOut(early), FadeOut(frame), FadeOut(intro), FadeOut(counter),
+                  run_time=0.6)
+
         # ---- the latent scatter, with a few real digits pinned to their codes
-        self.play(Write(title), FadeIn(panel), run_time=1.2)
+        self.play(FadeIn(panel), run_time=1.0)
         self.play(FadeIn(words), run_time=0.6)
         examples = Group()
         links = VGroup()

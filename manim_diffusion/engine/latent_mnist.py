@@ -31,7 +31,7 @@ from .samplers import sample
 from .threads import limited_threads
 from .train import TrainConfig
 from .trajectory import Trajectory
-from .vae import VAE, VAEConfig, decode_images, encode_means
+from .vae import VAE, VAEConfig, VAESnapshot, decode_images, encode_means
 
 __all__ = [
     "DEFAULT_GUIDANCE",
@@ -137,14 +137,28 @@ def latents_arrays(
     images: np.ndarray,
     labels: np.ndarray,
     digits_per_class: int = DIGITS_PER_CLASS,
+    snapshots: list[VAESnapshot] | None = None,
+    snapshot_labels: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """What ``mnist_test_latents.npz`` holds, made from the test digits.
 
     ``codes`` (float32 ``(N, 2)``: the latent means), ``labels`` (uint8), and the
     first ``digits_per_class`` digits of each class: ``digits`` (uint8
     ``(M, 28, 28)``), ``digit_labels`` and ``digit_index`` (their rows in ``codes``).
+    With the VAE's training ``snapshots``, also ``snapshot_codes`` (float16
+    ``(S, K, 2)``: the codes of K fixed training digits at each snapshot),
+    ``snapshot_steps`` and ``snapshot_labels``: the latent organising itself.
     """
     labels = np.asarray(labels)
+    extra: dict[str, np.ndarray] = {}
+    if snapshots:
+        if snapshot_labels is None:
+            raise ValueError("snapshots need the labels of their digits")
+        extra = {
+            "snapshot_codes": np.stack([s.codes for s in snapshots]).astype(np.float16),
+            "snapshot_steps": np.array([s.step for s in snapshots], dtype=np.int32),
+            "snapshot_labels": np.asarray(snapshot_labels).astype(np.uint8),
+        }
     index = np.sort(
         np.concatenate([np.flatnonzero(labels == k)[:digits_per_class] for k in range(10)])
     )
@@ -154,6 +168,7 @@ def latents_arrays(
         "digits": np.asarray(images, dtype=np.uint8)[index],
         "digit_labels": labels[index].astype(np.uint8),
         "digit_index": index.astype(np.int32),
+        **extra,
     }
 
 
@@ -204,6 +219,10 @@ class LatentMNIST:
         in ``codes``.
     guidance
         The default guidance scale, :data:`DEFAULT_GUIDANCE`.
+    snapshot_codes, snapshot_steps, snapshot_labels
+        The latent codes (float32 ``(S, K, 2)``) of K fixed training digits at S
+        moments of the VAE's training, the step of each and the digits' labels: the
+        latent organising itself by class. None in files made without snapshots.
     """
 
     vae: VAE
@@ -215,6 +234,9 @@ class LatentMNIST:
     digit_labels: np.ndarray
     digit_index: np.ndarray
     guidance: float = DEFAULT_GUIDANCE
+    snapshot_codes: np.ndarray | None = None
+    snapshot_steps: np.ndarray | None = None
+    snapshot_labels: np.ndarray | None = None
 
     @property
     def digit_codes(self) -> np.ndarray:
@@ -284,6 +306,10 @@ def _load(folder: str) -> LatentMNIST:
         "digit_labels": arrays["digit_labels"].astype(np.int64),
         "digit_index": arrays["digit_index"].astype(np.int64),
     }
+    if "snapshot_codes" in arrays:
+        out["snapshot_codes"] = arrays["snapshot_codes"].astype(np.float32)
+        out["snapshot_steps"] = arrays["snapshot_steps"].astype(np.int64)
+        out["snapshot_labels"] = arrays["snapshot_labels"].astype(np.int64)
     for value in out.values():
         value.setflags(write=False)
     return LatentMNIST(vae=vae, model=model, classifier=classifier, **out)
