@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .analytic import GaussianMixture
+from .branching import BranchSet, branch, branch_seed, spread_curve
 from .classifier import (
     ClassifierConfig,
     DigitClassifier,
@@ -61,6 +62,10 @@ from .vae import (
 )
 
 __all__ = [
+    "BranchSet",
+    "branch",
+    "branch_seed",
+    "spread_curve",
     "VAE",
     "VAEConfig",
     "VAEResult",

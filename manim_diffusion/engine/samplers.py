@@ -256,6 +256,7 @@ def sample(
     langevin_snr: float = 0.3,
     precision: str = "float32",
     threads: int | None = None,
+    start_step: int = 0,
 ) -> Trajectory:
     """Sample ``n`` points from ``model`` and record the whole run.
 
@@ -294,6 +295,10 @@ def sample(
     precision
         "float32", or "bfloat16" to run a trained net in bfloat16 (about twice as
         fast on CPUs with bfloat16 units, same sample quality on the 2D models).
+    start_step
+        Start part-way: ``x_start`` is the state at the grid's time index
+        ``start_step`` (e.g. a point of another run, to branch from it), and the run
+        covers the grid from there to the data.
     threads
         CPU threads for the run (torch's setting is restored afterwards). By default
         1 for up to :data:`SINGLE_THREAD_POINTS` points, where a second thread gains
@@ -310,6 +315,10 @@ def sample(
     if sampler not in SAMPLERS:
         raise ValueError(f"unknown sampler {sampler!r}; choose one of: {', '.join(SAMPLERS)}")
     steps = _check_count("steps", DEFAULT_STEPS[sampler] if steps is None else steps)
+    if isinstance(start_step, bool) or not 0 <= int(start_step) < steps:
+        raise ValueError(f"start_step must lie in [0, {steps - 1}], got {start_step!r}")
+    if start_step and x_start is None:
+        raise ValueError("start_step needs x_start: the points at that step")
     if sampler != "ddim" and eta is not None:
         raise ValueError(f"eta is DDIM's setting; {sampler} takes none (ddpm is DDIM with eta = 1)")
     eta = 1.0 if sampler == "ddpm" else 0.0 if eta is None else float(eta)
@@ -352,18 +361,19 @@ def sample(
         langevin_snr=float(langevin_snr),
     )
     step_fn = _STEPS[sampler]
-    points = torch.empty((steps + 1, *x.shape), dtype=torch.float32)
+    first = int(start_step)
+    points = torch.empty((steps - first + 1, *x.shape), dtype=torch.float32)
     preds = torch.empty_like(points) if record_predictions else None
     points[0] = x
     started = _time.perf_counter()
     calls = 0
     with limited_threads(x.shape[0], threads):
-        for k in range(steps):
+        for k in range(first, steps):
             x, pred, used = step_fn(run, x, k, k == steps - 1)
             calls += used
             if preds is not None:
-                preds[k] = pred.x0
-            points[k + 1] = x
+                preds[k - first] = pred.x0
+            points[k - first + 1] = x
     if preds is not None:
         preds[-1] = x
     name = f"ddim(eta={eta:g})" if sampler == "ddim" and eta > 0 else sampler
@@ -376,9 +386,9 @@ def sample(
     if labels is not None:
         meta["guidance"] = f"{guidance:g}"
     return Trajectory(
-        times=times.numpy(),
+        times=times.numpy()[first:],
         points=points.numpy(),
-        steps=np.arange(steps, -1, -1),
+        steps=np.arange(steps, -1, -1)[first:],
         predictions=None if preds is None else preds.numpy(),
         labels=label_array,
         sampler=name,
