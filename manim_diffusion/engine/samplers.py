@@ -88,7 +88,6 @@ class _Run:
     alphas: torch.Tensor
     sigmas: torch.Tensor
     lam: torch.Tensor  # log(alpha / sigma): DPM-Solver's time
-    drift: torch.Tensor  # f = alpha' / alpha of the reverse SDE
     g2: torch.Tensor  # g^2 of the reverse SDE
     gen: torch.Generator
     eta: float
@@ -346,14 +345,13 @@ def sample(
     schedule = model.schedule
     times = time_grid(steps, schedule, grid)
     alphas, sigmas = schedule.alpha(times), schedule.sigma(times)
-    drift, g2 = schedule.drift_diffusion(times)
+    _, g2 = schedule.drift_diffusion(times)
     run = _Run(
         model=model,
         times=times,
         alphas=alphas,
         sigmas=sigmas,
         lam=torch.log(alphas) - torch.log(sigmas),
-        drift=drift,
         g2=g2,
         gen=gen,
         eta=eta,
