@@ -16,6 +16,7 @@ from .engine import __all__ as _engine_all
 __version__ = "0.1.0"
 
 _MOBJECTS = [
+    "BranchingGrid",
     "ContourField",
     "DensityHeatmap",
     "DistributionCloud",

@@ -20,6 +20,7 @@ SCENES: list[tuple[str, str]] = [
     ("training_evolution.py", "TrainingEvolutionScene"),
     ("latent_mnist.py", "LatentMNIST"),
     ("latent_guidance.py", "LatentGuidance"),
+    ("diffusion_grid.py", "DiffusionGrid"),
 ]
 
 

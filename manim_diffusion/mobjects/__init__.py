@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .branching_grid import BranchingGrid
 from .cloud import DistributionCloud
 from .contour import ContourField
 from .drift_field import DriftField, FieldErrorMap
@@ -16,6 +17,7 @@ from .tracer import TrajectoryTracer
 from .training_evolution import TrainingEvolution
 
 __all__ = [
+    "BranchingGrid",
     "ContourField",
     "DensityHeatmap",
     "DistributionCloud",

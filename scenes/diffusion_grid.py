@@ -1,0 +1,120 @@
+"""Paths not taken: one latent-MNIST sampling run, re-sampled from four moments.
+
+A DDPM run in the 2D latent plane of the shipped VAE (the trunk) is branched at
+t = 0.2, 0.5, 0.8 and 0.95: six fresh runs leave the trunk's point at each time with
+new noise. Each cell of the grid is one branch's decoded digit, appearing when its
+branch leaves and sharpening until t = 1. Asked for a 3 (classifier-free guidance),
+every branch is a 3 and only the early ones differ in style; without a class, early
+branches become other digits and only the late ones keep the trunk's. Last, one
+early branch is promoted to be the trunk of a new tree.
+
+Render with ``manim render scenes/diffusion_grid.py DiffusionGrid`` (add ``-ql`` for
+a quick look).
+"""
+
+from __future__ import annotations
+
+from manim import (
+    DOWN,
+    GREY_B,
+    UP,
+    YELLOW,
+    Create,
+    FadeIn,
+    FadeOut,
+    Scene,
+    Text,
+    ValueTracker,
+    Write,
+    linear,
+)
+
+from manim_diffusion.engine.branching import BranchSet, branch
+from manim_diffusion.engine.latent_mnist import load_latent_mnist
+from manim_diffusion.mobjects.branching_grid import BranchingGrid
+from manim_diffusion.mobjects.timebar import TimeBar
+
+SAMPLER, STEPS = "ddpm", 150
+BRANCH_TIMES = (0.2, 0.5, 0.8, 0.95)
+K = 6
+DIGIT = 3  # the class of the guided run
+SEED_GUIDED, SEED_FREE = 0, 2  # seed 2: an unconditional trunk that ends as a clear 9
+PROMOTE = (0, 1)  # an early branch of the unconditional tree that became another digit
+
+
+class DiffusionGrid(Scene):
+    """Branches of one latent sampling run: early ones change the digit, late ones do not."""
+
+    def construct(self) -> None:
+        kit = load_latent_mnist()
+        guided = branch(kit.model, SAMPLER, STEPS, branch_times=BRANCH_TIMES, k=K,
+                        seed=SEED_GUIDED, labels=DIGIT, guidance=kit.guidance)
+        free = branch(kit.model, SAMPLER, STEPS, branch_times=BRANCH_TIMES, k=K,
+                      seed=SEED_FREE)
+        promoted = free.promote(*PROMOTE)
+        new_digit = int(kit.classify(kit.decode(promoted.trunk_end[None]))[0])
+
+        title = Text("Paths not taken: branching one sampling run", font_size=32)
+        title.to_edge(UP, buff=0.3)
+        self.play(Write(title), run_time=1.0)
+
+        t = ValueTracker(0.0)
+        bar = TimeBar(time=t, length=5.0, font_size=18).to_edge(DOWN, buff=0.35)
+        caption = self.caption("A DDPM run in the VAE's latent plane, asked for a 3.\n"
+                               "At each branch time, 6 new runs leave it with fresh noise.")
+        grid = self.grid(guided, kit.decode, t)
+        self.play(FadeIn(grid), FadeIn(bar), FadeIn(caption), run_time=0.8)
+        self.play(t.animate.set_value(1.0), run_time=6.0, rate_func=linear)
+        caption = self.recaption(caption, "Guided to a 3, every branch is a 3. Early branches\n"
+                                 "draw it in other styles; late ones, the trunk's own.")
+        self.wait(2.5)
+
+        # ---- no class: early branches become other digits
+        t2 = ValueTracker(0.0)
+        bar2 = TimeBar(time=t2, length=5.0, font_size=18).move_to(bar)
+        grid2 = self.grid(free, kit.decode, t2)
+        new = self.caption("Without a class: the same model, unconditional.")
+        self.play(FadeOut(grid), FadeOut(bar), FadeOut(caption), FadeIn(grid2), FadeIn(bar2),
+                  FadeIn(new), run_time=0.8)
+        caption = new
+        self.play(t2.animate.set_value(1.0), run_time=6.0, rate_func=linear)
+        caption = self.recaption(caption, "Branches that leave early end as other digits;\n"
+                                 "from t = 0.95 on, the digit is already decided.")
+        self.wait(2.5)
+
+        # ---- promote one early branch to a new trunk
+        b, k = PROMOTE
+        box = grid2.cell_frame(b, k, color=YELLOW)
+        caption = self.recaption(caption, "Promote one early branch: it becomes the trunk\n"
+                                 "of a new tree, branched at the same times.")
+        self.play(Create(box), run_time=0.6)
+        grid2.highlight(b, k)
+        self.remove(box)
+        self.wait(1.5)
+        t3 = ValueTracker(0.0)
+        bar3 = TimeBar(time=t3, length=5.0, font_size=18).move_to(bar)
+        grid3 = self.grid(promoted, kit.decode, t3, trunk_label="new trunk")
+        trunk_box = grid3.trunk_frame(color=YELLOW)
+        self.play(FadeOut(grid2), FadeOut(bar2), FadeIn(grid3), FadeIn(bar3),
+                  FadeIn(trunk_box), run_time=0.8)
+        self.play(t3.animate.set_value(1.0), run_time=5.0, rate_func=linear)
+        self.recaption(caption, "Its early branches again become any digit;\n"
+                       f"the late ones keep its {new_digit}.")
+        self.wait(3.0)
+
+    @staticmethod
+    def grid(bs: BranchSet, decode, time: ValueTracker, trunk_label: str = "trunk"
+             ) -> BranchingGrid:
+        grid = BranchingGrid(bs, decode, time=time, tile_height=0.95, buff=0.12,
+                             trunk_gap=0.7, font_size=22, trunk_label=trunk_label)
+        return grid.move_to([0.0, 0.35, 0.0])
+
+    @staticmethod
+    def caption(text: str) -> Text:
+        words = Text(text, font_size=22, color=GREY_B, line_spacing=0.9)
+        return words.move_to([0.0, -2.35, 0.0])
+
+    def recaption(self, old: Text, text: str) -> Text:
+        new = self.caption(text)
+        self.play(FadeOut(old), FadeIn(new), run_time=0.6)
+        return new
