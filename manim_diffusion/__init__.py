@@ -16,7 +16,9 @@ from .engine import __all__ as _engine_all
 __version__ = "0.1.0"
 
 _MOBJECTS = [
+    "BRANCH_PALETTE",
     "BranchingGrid",
+    "BranchingTree",
     "ContourField",
     "DensityHeatmap",
     "DistributionCloud",
@@ -29,6 +31,7 @@ _MOBJECTS = [
     "LatentMNISTPanel",
     "MNIST_PALETTE",
     "SchedulePlot",
+    "SpreadPlot",
     "TimeBar",
     "TrainingEvolution",
     "TrajectoryTracer",

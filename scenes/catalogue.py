@@ -21,6 +21,7 @@ SCENES: list[tuple[str, str]] = [
     ("latent_mnist.py", "LatentMNIST"),
     ("latent_guidance.py", "LatentGuidance"),
     ("diffusion_grid.py", "DiffusionGrid"),
+    ("paths_not_taken_2d.py", "PathsNotTaken2D"),
 ]
 
 

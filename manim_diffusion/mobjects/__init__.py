@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .branching import BRANCH_PALETTE, BranchingTree, SpreadPlot
 from .branching_grid import BranchingGrid
 from .cloud import DistributionCloud
 from .contour import ContourField
@@ -17,7 +18,9 @@ from .tracer import TrajectoryTracer
 from .training_evolution import TrainingEvolution
 
 __all__ = [
+    "BRANCH_PALETTE",
     "BranchingGrid",
+    "BranchingTree",
     "ContourField",
     "DensityHeatmap",
     "DistributionCloud",
@@ -30,6 +33,7 @@ __all__ = [
     "LatentMNISTPanel",
     "MNIST_PALETTE",
     "SchedulePlot",
+    "SpreadPlot",
     "TimeBar",
     "TrainingEvolution",
     "TrajectoryTracer",
