@@ -57,6 +57,7 @@ from .engine.pretrained import (
 from .engine.threads import limited_threads
 from .engine.train import build_model
 from .engine.vae import VAEConfig, encode_means, knn_accuracy, reconstruction_error, train_vae
+from .talk.cli import talk_group
 
 __all__ = ["main"]
 
@@ -70,6 +71,9 @@ def _positive(ctx: click.Context, param: click.Parameter, value: int) -> int:
 @click.version_option(package_name="manim-diffusion")
 def main() -> None:
     """Train, sample and evaluate the diffusion models behind manim-diffusion."""
+
+
+main.add_command(talk_group)
 
 
 @main.command("list")

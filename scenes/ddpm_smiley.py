@@ -1,6 +1,8 @@
 """DDPM on the smiley: Gaussian noise flows into a face, then time is scrubbed back and forth.
 
 Render with ``manim render scenes/ddpm_smiley.py DDPMSmiley`` (add ``-ql`` for a quick look).
+In a talk script its parameters are ``model``, ``n_points`` and ``seed``; its sections
+(pause points) are "noise", "denoise" and "scrub".
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from manim_diffusion import (
     load_pretrained,
     sample,
 )
+from manim_diffusion.talk import params
 
 MODEL = "smiley_ddpm"
 N_POINTS = 2000
@@ -41,7 +44,9 @@ class DDPMSmiley(Scene):
     """The trained DDPM model turns 2,000 Gaussian samples into a smiley face."""
 
     def construct(self) -> None:
-        trajectory = sample(load_pretrained(MODEL), "ddpm", 1000, n=N_POINTS, seed=SEED)
+        p = params({"model": MODEL, "n_points": N_POINTS, "seed": SEED})
+        trajectory = sample(load_pretrained(p["model"]), "ddpm", 1000, n=p["n_points"],
+                            seed=p["seed"])
         t = ValueTracker(0.0)
 
         axes = Axes(x_range=[-3, 3, 1], y_range=[-3, 3, 1], x_length=5.6, y_length=5.6,
@@ -50,7 +55,7 @@ class DDPMSmiley(Scene):
         title = Text("DDPM: noise becomes a smiley", font_size=34).to_edge(UP, buff=0.3)
         contours = ContourField(trajectory, time=t, axes=axes, stroke_width=1.5)
         cloud = DistributionCloud(trajectory, time=t, axes=axes, radius=0.028, opacity=0.85)
-        tracer = TrajectoryTracer(trajectory.thin(10), time=t, axes=axes, n_paths=5, seed=SEED,
+        tracer = TrajectoryTracer(trajectory.thin(10), time=t, axes=axes, n_paths=5, seed=p["seed"],
                                   tail_length=0.35, stroke_width=1.8, stroke_opacity=0.9,
                                   head_radius=0.06)
         bar = TimeBar(time=t, trajectory=trajectory, length=5.0)
@@ -60,7 +65,7 @@ class DDPMSmiley(Scene):
             return Text(text, font_size=24, color=GREY_B, line_spacing=0.8).next_to(
                 bar, UP, buff=1.2).align_to(bar, LEFT)
 
-        words = caption("2,000 samples of pure\nGaussian noise at t = 0")
+        words = caption(f"{p['n_points']:,} samples of pure\nGaussian noise at t = 0")
 
         def say(text: str) -> None:
             nonlocal words
@@ -68,16 +73,19 @@ class DDPMSmiley(Scene):
             self.play(FadeOut(words), FadeIn(new), run_time=0.6)
             words = new
 
+        self.next_section("noise")
         self.play(Write(title), FadeIn(axes), run_time=1.0)
         self.play(FadeIn(cloud), FadeIn(bar), FadeIn(words), run_time=1.0)
         self.add(contours, tracer)
         self.wait(0.5)
 
+        self.next_section("denoise")
         say("1,000 DDPM steps: each one\ndenoises a little, then adds\nfresh noise")
         self.play(t.animate.set_value(1.0), run_time=9.0, rate_func=smooth)
         say("The traced paths are jagged:\nthe sampler is stochastic")
         self.wait(1.5)
 
+        self.next_section("scrub")
         say("Scrub back: the face\ndissolves into noise...")
         self.play(t.animate.set_value(0.25), run_time=3.0, rate_func=linear)
         say("...and forward again:\nthe same samples return")

@@ -1,0 +1,194 @@
+"""Render a talk's slides with `manim render --save_sections`, in parallel, with a cache.
+
+Each slide is one `manim render` process; its section videos land in a cache folder
+named by a key over everything that changes them (the scene's source, the class, the
+parameters, the shipped checkpoints' hashes, the quality and flags), so a slide whose
+key is unchanged is not rendered again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .params import PARAMS_ENV
+from .script import Slide, Talk
+
+__all__ = ["CACHE_ENV", "QUALITIES", "SlideResult", "cache_key", "default_cache_dir",
+           "render_talk"]
+
+#: Where rendered slides are kept between runs (default ``media/talks/.cache``).
+CACHE_ENV = "MANIM_DIFFUSION_TALK_CACHE"
+
+#: Manim flags per mode: preview is low resolution with a fast encoder preset.
+QUALITIES: dict[str, list[str]] = {
+    "preview": ["-ql", "--encoder-option", "preset=veryfast"],
+    "build": ["-qh"],
+}
+
+_KEY_VERSION = 1
+_TAIL_LINES = 25
+
+
+@dataclass
+class SlideResult:
+    """What became of one slide: its cached section videos, or the error."""
+
+    slide: Slide
+    key: str
+    folder: Path | None = None  #: cache folder holding sections.json and the videos
+    sections: list[dict[str, Any]] = field(default_factory=list)
+    cached: bool = False
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get(CACHE_ENV) or Path("media") / "talks" / ".cache")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _checkpoint_hashes() -> dict[str, Any]:
+    """The sha256 of every file listed in the shipped ``pretrained/manifest.json``."""
+    from ..engine.pretrained import MANIFEST, pretrained_dir
+
+    manifest = pretrained_dir() / MANIFEST
+    if not manifest.exists():
+        return {}
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    return {f"{section}/{e.get('file', e.get('name'))}": e.get("sha256")
+            for section, entries in data.items() if isinstance(entries, list)
+            for e in entries if isinstance(e, dict)}
+
+
+def cache_key(slide: Slide, mode: str, checkpoints: dict[str, Any] | None = None) -> str:
+    """The hex key of a slide's render: equal keys give the same videos."""
+    if checkpoints is None:
+        checkpoints = _checkpoint_hashes()
+    payload = {
+        "version": _KEY_VERSION,
+        "source": _sha256(slide.file),
+        "class": slide.scene_class,
+        "params": slide.params,
+        "checkpoints": checkpoints,
+        "flags": QUALITIES[mode],
+    }
+    blob = json.dumps(payload, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:32]
+
+
+def _load_cached(folder: Path) -> list[dict[str, Any]] | None:
+    index = folder / "sections.json"
+    if not index.is_file():
+        return None
+    sections = json.loads(index.read_text(encoding="utf-8"))
+    if not sections or not all((folder / s["video"]).is_file() for s in sections):
+        return None
+    return sections
+
+
+def _tail(text: str) -> str:
+    return "\n".join(text.strip().splitlines()[-_TAIL_LINES:])
+
+
+def _render_one(result: SlideResult, mode: str, cache_dir: Path, threads: int,
+                timeout: float | None) -> SlideResult:
+    slide = result.slide
+    start = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix=f".render-{result.key}-", dir=cache_dir))
+    try:
+        cmd = [sys.executable, "-m", "manim", "render", *QUALITIES[mode], "--save_sections",
+               "--disable_caching", "--progress_bar", "none", "--media_dir",
+               str(work / "media"), str(slide.file), slide.scene_class]
+        env = {**os.environ, PARAMS_ENV: json.dumps(slide.params), "NO_COLOR": "1",
+               "COLUMNS": "120", "TERM": "dumb"}
+        env.setdefault("OMP_NUM_THREADS", str(threads))
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                                  cwd=work, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            result.error = f"manim did not finish within {timeout:g} s"
+            return result
+        if done.returncode != 0:
+            result.error = (f"manim exited with code {done.returncode}:\n"
+                            f"{_tail(done.stderr) or _tail(done.stdout)}")
+            return result
+        indexes = list((work / "media").rglob(f"sections/{slide.scene_class}.json"))
+        if not indexes:
+            result.error = "manim wrote no section videos (sections/*.json missing)"
+            return result
+        staged = work / "out"
+        staged.mkdir()
+        sections = json.loads(indexes[0].read_text(encoding="utf-8"))
+        for s in sections:
+            shutil.copy2(indexes[0].parent / s["video"], staged / s["video"])
+        (staged / "sections.json").write_text(json.dumps(sections, indent=1), encoding="utf-8")
+        target = cache_dir / result.key
+        if target.exists():  # an equal render finished meanwhile: keep that one
+            shutil.rmtree(target)
+        os.replace(staged, target)
+        result.folder, result.sections = target, sections
+        return result
+    finally:
+        result.seconds = time.perf_counter() - start
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def render_talk(
+    talk: Talk,
+    mode: str = "preview",
+    cache_dir: Path | None = None,
+    jobs: int | None = None,
+    timeout: float | None = None,
+    on_done: Callable[[SlideResult], None] | None = None,
+) -> list[SlideResult]:
+    """Render every slide not already cached, up to ``jobs`` at a time (default: cores).
+
+    A failing slide does not stop the others; its ``error`` holds the tail of manim's
+    output. ``on_done`` is called with each result as it is known (cached ones first).
+    Returns one result per slide, in talk order.
+    """
+    if mode not in QUALITIES:
+        raise ValueError(f"mode must be one of {sorted(QUALITIES)}, got {mode!r}")
+    cache_dir = Path(cache_dir or default_cache_dir())
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    checkpoints = _checkpoint_hashes()
+    results = [SlideResult(s, cache_key(s, mode, checkpoints)) for s in talk.slides]
+    todo = []
+    for result in results:
+        sections = _load_cached(cache_dir / result.key)
+        if sections is not None:
+            result.folder, result.sections, result.cached = (cache_dir / result.key,
+                                                              sections, True)
+            if on_done:
+                on_done(result)
+        else:
+            todo.append(result)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(_render_one, r, mode, cache_dir, threads, timeout)
+                   for r in todo]
+        for future in futures:
+            future.add_done_callback(lambda f: on_done(f.result()) if on_done else None)
+        for future in futures:
+            future.result()
+    return results

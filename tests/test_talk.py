@@ -1,0 +1,395 @@
+"""Talk scripts: the schema, the parameters, the render cache and the deck."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from manim_diffusion.cli import main
+from manim_diffusion.talk import PARAMS_ENV, TalkError, load_talk, params
+from manim_diffusion.talk.deck import DECK_MARKER, DeckError, write_deck
+from manim_diffusion.talk.render import render_talk
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED_TALK = ROOT / "talks" / "diffusion_in_ten_minutes.toml"
+
+TINY_SCENE = '''
+from manim import BLUE, Create, FadeOut, Scene, Square
+
+from manim_diffusion.talk import params
+
+
+class Tiny(Scene):
+    def construct(self):
+        p = params({"side": 1.0, "fail": False})
+        if p["fail"]:
+            raise RuntimeError("tiny scene asked to fail")
+        square = Square(side_length=p["side"], color=BLUE)
+        self.next_section("appear")
+        self.play(Create(square), run_time=0.2)
+        self.next_section("vanish")
+        self.play(FadeOut(square), run_time=0.2)
+'''
+
+GOOD_SLIDE = '''
+[[slides]]
+scene = "ddpm_smiley.py"
+class = "DDPMSmiley"
+title = "First"
+notes = "fine"
+params = { n_points = 500, seed = 3, model = "smiley_ddpm" }
+'''
+
+
+def write_talk(folder: Path, slides: str, header: str = '[talk]\ntitle = "T"\n') -> Path:
+    path = folder / "talk.toml"
+    path.write_text(header + textwrap.dedent(slides), encoding="utf-8")
+    return path
+
+
+# --- the schema -------------------------------------------------------------------------
+
+def test_the_shipped_talk_loads() -> None:
+    talk = load_talk(SHIPPED_TALK)
+    assert talk.title == "Diffusion in ten minutes"
+    assert 3 <= len(talk.slides) <= 4
+    assert all(s.file.is_file() and s.title and s.notes for s in talk.slides)
+    smiley = next(s for s in talk.slides if s.scene_class == "DDPMSmiley")
+    assert smiley.params["n_points"] == 2000
+
+
+def test_a_good_talk_and_a_module_class_scene(tmp_path: Path) -> None:
+    (tmp_path / "my_scenes.py").write_text(TINY_SCENE, encoding="utf-8")
+    talk = load_talk(write_talk(tmp_path, GOOD_SLIDE + '''
+        [[slides]]
+        scene = "my_scenes:Tiny"
+        title = "Second"
+        params = { side = 2 }
+        loop = true
+    '''))
+    first, second = talk.slides
+    assert (first.scene_class, first.params["n_points"], first.loop) == ("DDPMSmiley", 500, False)
+    assert second.file == (tmp_path / "my_scenes.py").resolve()
+    assert (second.scene_class, second.params, second.loop, second.notes) == (
+        "Tiny", {"side": 2}, True, "")
+
+
+BAD_SLIDES = {
+    "unknown scene file": ('scene = "nope.py"\nclass = "Nope"', "'scene'", "nope.py"),
+    "missing class": ('scene = "ddpm_smiley.py"', "'class'", "missing"),
+    "class not in the file": ('scene = "ddpm_smiley.py"\nclass = "DDPMSmily"', "'class'",
+                              "DDPMSmily"),
+    "unknown module": ('scene = "no_such_module_xyz:Scene"', "'scene'", "no_such_module_xyz"),
+    "unknown key": ('scene = "ddpm_smiley.py"\nclass = "DDPMSmiley"\ncolour = "red"',
+                    "'colour'", "unknown key"),
+    "bad notes type": ('scene = "ddpm_smiley.py"\nclass = "DDPMSmiley"\nnotes = 3', "'notes'",
+                       "str"),
+    "bad loop type": ('scene = "ddpm_smiley.py"\nclass = "DDPMSmiley"\nloop = "yes"', "'loop'",
+                      "bool"),
+    "bad parameter type": ('scene = "ddpm_smiley.py"\nclass = "DDPMSmiley"\n'
+                           'params = { n_points = "many" }', "'params.n_points'", "int"),
+    "float for an int": ('scene = "ddpm_smiley.py"\nclass = "DDPMSmiley"\n'
+                         'params = { seed = 1.5 }', "'params.seed'", "int"),
+    "unknown parameter": ('scene = "ddpm_smiley.py"\nclass = "DDPMSmiley"\n'
+                          'params = { n_pts = 5 }', "'params.n_pts'", "n_points"),
+    "parameter of a list": ('scene = "ddpm_smiley.py"\nclass = "DDPMSmiley"\n'
+                            'params = { seed = [1] }', "'params.seed'", "list"),
+    "scene without parameters": ('scene = "forward_process.py"\nclass = "ForwardProcessScene"\n'
+                                 'params = { seed = 1 }', "'params.seed'", "takes no parameters"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SLIDES))
+def test_a_bad_slide_is_named_with_its_key(tmp_path: Path, case: str) -> None:
+    body, key, detail = BAD_SLIDES[case]
+    path = write_talk(tmp_path, GOOD_SLIDE + f'\n[[slides]]\ntitle = "Second"\n{body}\n')
+    with pytest.raises(TalkError) as err:
+        load_talk(path)
+    message = str(err.value)
+    assert 'slide 2 ("Second")' in message, message
+    assert key in message and detail in message, message
+    assert str(path) in message
+
+
+def test_a_slide_without_a_title_is_named_by_number(tmp_path: Path) -> None:
+    path = write_talk(tmp_path, GOOD_SLIDE + '[[slides]]\nscene = "ddpm_smiley.py"\n')
+    with pytest.raises(TalkError, match=r"slide 2: key 'title'"):
+        load_talk(path)
+
+
+@pytest.mark.parametrize("header,match", [
+    ("", r"key 'talk'"),
+    ('[talk]\ntitle = "T"\nauthor = "me"\n', r"\[talk\]: unknown key 'author'"),
+    ('[talk]\ntitle = ""\n', r"\[talk\]: key 'title'"),
+    ('slide = 1\n[talk]\ntitle = "T"\n', r"unknown top-level key 'slide'"),
+])
+def test_a_bad_talk_table(tmp_path: Path, header: str, match: str) -> None:
+    with pytest.raises(TalkError, match=match):
+        load_talk(write_talk(tmp_path, GOOD_SLIDE, header=header))
+
+
+def test_bad_toml_and_no_slides(tmp_path: Path) -> None:
+    with pytest.raises(TalkError, match="not valid TOML"):
+        load_talk(write_talk(tmp_path, "[[slides]\n"))
+    with pytest.raises(TalkError, match="key 'slides'"):
+        load_talk(write_talk(tmp_path, ""))
+
+
+def test_the_cli_reports_a_bad_script_before_rendering(tmp_path: Path) -> None:
+    path = write_talk(tmp_path, GOOD_SLIDE.replace("seed = 3", 'seed = "x"'))
+    out = tmp_path / "deck"
+    result = CliRunner().invoke(main, ["talk", "preview", str(path), "--out", str(out),
+                                       "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 1
+    assert "slide 1 (\"First\"): key 'params.seed'" in result.output
+    assert not out.exists() and not (tmp_path / "cache").exists()
+
+
+# --- parameters -------------------------------------------------------------------------
+
+def test_params_fall_back_to_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(PARAMS_ENV, raising=False)
+    defaults = {"n": 3, "name": "x"}
+    assert params(defaults) == defaults
+    monkeypatch.setenv(PARAMS_ENV, json.dumps({"n": 5}))
+    assert params(defaults) == {"n": 5, "name": "x"}
+    assert defaults == {"n": 3, "name": "x"}
+    monkeypatch.setenv(PARAMS_ENV, json.dumps({"m": 5}))
+    with pytest.raises(KeyError, match="'m'"):
+        params(defaults)
+
+
+# --- rendering, the cache and the deck --------------------------------------------------
+
+def tiny_talk(folder: Path, sides: tuple[float, float], fail: bool = False) -> Path:
+    (folder / "tiny_scene.py").write_text(TINY_SCENE, encoding="utf-8")
+    slides = ""
+    for i, side in enumerate(sides):
+        extra = ", fail = true" if fail and i == 1 else ""
+        slides += (f'[[slides]]\nscene = "tiny_scene.py"\nclass = "Tiny"\ntitle = "Tiny {i}"\n'
+                   f'notes = "notes of tiny {i}"\nparams = {{ side = {side}{extra} }}\n'
+                   f"loop = {'true' if i == 0 else 'false'}\n")
+    return write_talk(folder, slides, header='[talk]\ntitle = "Tiny talk"\n')
+
+
+def check_deck(out: Path, n_videos: int) -> str:
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert not re.search(r"https?://", page), "the deck must not fetch anything"
+    sources = re.findall(r'"src": "([^"]+)"', page)
+    assert len(sources) == n_videos
+    assert all((out / s).is_file() and (out / s).stat().st_size > 0 for s in sources)
+    assert (out / DECK_MARKER).exists()
+    return page
+
+
+def test_the_cache_renders_only_changed_slides(tmp_path: Path) -> None:
+    cache, out = tmp_path / "cache", tmp_path / "deck"
+    talk = load_talk(tiny_talk(tmp_path, (1.0, 2.0)))
+    cold = render_talk(talk, "preview", cache_dir=cache)
+    assert all(r.ok for r in cold), [r.error for r in cold]
+    assert [r.cached for r in cold] == [False, False]
+    assert [[s["name"] for s in r.sections] for r in cold] == [["appear", "vanish"]] * 2
+    write_deck(talk, cold, out)
+    page = check_deck(out, 4)
+    assert "notes of tiny 1" in page and '"loop": true' in page
+
+    start = time.perf_counter()
+    warm = render_talk(load_talk(talk.path), "preview", cache_dir=cache)
+    write_deck(talk, warm, out)
+    assert time.perf_counter() - start < 5
+    assert [r.cached for r in warm] == [True, True]
+    assert [r.key for r in warm] == [r.key for r in cold]
+
+    changed = load_talk(tiny_talk(tmp_path, (1.0, 1.5)))
+    third = render_talk(changed, "preview", cache_dir=cache)
+    assert [r.cached for r in third] == [True, False]
+    assert all(r.ok for r in third)
+
+    # The command line, warm: a progress line per slide, the deck replaced.
+    result = CliRunner().invoke(main, ["talk", "preview", str(changed.path), "--out", str(out),
+                                       "--cache-dir", str(cache)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count(": cached, 2 sections") == 2
+    assert "0 rendered, 2 cached" in result.output
+    check_deck(out, 4)
+    assert not list(tmp_path.glob(".deck.*")), "no staging folder is left behind"
+
+
+def test_a_failing_slide_lets_the_others_finish_and_writes_no_deck(tmp_path: Path) -> None:
+    cache, out = tmp_path / "cache", tmp_path / "deck"
+    talk = load_talk(tiny_talk(tmp_path, (1.0, 2.0), fail=True))
+    result = CliRunner().invoke(main, ["talk", "preview", str(talk.path), "--out", str(out),
+                                       "--cache-dir", str(cache)])
+    assert result.exit_code == 1
+    assert "tiny scene asked to fail" in result.output  # the scene's own error
+    assert 'slide 2 ("Tiny 1")' in result.output and "the deck was not written" in result.output
+    assert not out.exists()
+    results = render_talk(talk, "preview", cache_dir=cache)
+    assert [r.ok for r in results] == [True, False]
+    assert results[0].cached  # slide 1 finished in the failed run and was kept
+    with pytest.raises(DeckError, match="did not render"):
+        write_deck(talk, results, out)
+    assert not out.exists()
+
+
+# --- the deck in a real headless browser ------------------------------------------------
+
+class DevTools:
+    """The smallest Chrome DevTools protocol client: one page, over a stdlib websocket."""
+
+    def __init__(self, ws_url: str) -> None:
+        import base64
+        import os
+        import socket
+        from urllib.parse import urlparse
+
+        url = urlparse(ws_url)
+        self.sock = socket.create_connection((url.hostname, url.port), timeout=20)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall((f"GET {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\n"
+                           "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                           f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+                           ).encode())
+        reply = b""
+        while b"\r\n\r\n" not in reply:
+            reply += self.sock.recv(4096)
+        assert b" 101 " in reply.split(b"\r\n")[0], reply[:200]
+        self.buffer = reply.split(b"\r\n\r\n", 1)[1]
+        self.next_id = 0
+        self.events: list[dict] = []
+
+    def _read(self, n: int) -> bytes:
+        while len(self.buffer) < n:
+            chunk = self.sock.recv(1 << 16)
+            if not chunk:
+                raise ConnectionError("the browser closed the connection")
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:n], self.buffer[n:]
+        return data
+
+    def _receive(self) -> dict:
+        payload = b""
+        while True:
+            head = self._read(2)
+            size = head[1] & 0x7F
+            if size == 126:
+                size = int.from_bytes(self._read(2), "big")
+            elif size == 127:
+                size = int.from_bytes(self._read(8), "big")
+            payload += self._read(size)
+            if head[0] & 0x80:  # FIN
+                return json.loads(payload)
+
+    def call(self, method: str, **params_: object) -> dict:
+        import os
+
+        self.next_id += 1
+        data = json.dumps({"id": self.next_id, "method": method, "params": params_}).encode()
+        size = len(data)
+        header = bytes([0x81])
+        if size < 126:
+            header += bytes([0x80 | size])
+        elif size < 1 << 16:
+            header += bytes([0x80 | 126]) + size.to_bytes(2, "big")
+        else:
+            header += bytes([0x80 | 127]) + size.to_bytes(8, "big")
+        mask = os.urandom(4)
+        self.sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+        while True:
+            message = self._receive()
+            if message.get("id") == self.next_id:
+                assert "error" not in message, message
+                return message["result"]
+            self.events.append(message)
+
+    def evaluate(self, expression: str) -> object:
+        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        return result["result"].get("value")
+
+    def wait_for(self, expression: str, timeout: float = 20) -> None:
+        end = time.monotonic() + timeout
+        while not self.evaluate(expression):
+            if time.monotonic() > end:
+                raise AssertionError(f"timed out waiting for {expression}")
+            time.sleep(0.1)
+
+    def key(self, key: str, code: str, key_code: int, text: str = "") -> None:
+        for kind in ("keyDown", "keyUp"):
+            self.call("Input.dispatchKeyEvent", type=kind, key=key, code=code,
+                      windowsVirtualKeyCode=key_code, text=text if kind == "keyDown" else "")
+
+
+def _chromium() -> str | None:
+    import shutil
+
+    return next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser",
+                                                         "google-chrome")) if p), None)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_chromium() is None, reason="needs a chromium binary (Debian: apt-get "
+                    "install -y chromium) to test the deck in a real browser")
+def test_the_deck_plays_in_a_headless_browser(tmp_path: Path) -> None:
+    import subprocess
+    import threading
+    import urllib.request
+
+    talk = load_talk(tiny_talk(tmp_path, (1.0, 2.0)))
+    results = render_talk(talk, "preview", cache_dir=tmp_path / "cache")
+    index = write_deck(talk, results, tmp_path / "deck")
+    browser = subprocess.Popen(
+        [_chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--autoplay-policy=no-user-gesture-required", "--remote-debugging-port=0",
+         f"--user-data-dir={tmp_path / 'profile'}", "about:blank"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        port = None
+        for line in browser.stderr:
+            match = re.search(r"DevTools listening on ws://[^:]+:(\d+)/", line)
+            if match:
+                port = int(match.group(1))
+                break
+        assert port, "chromium did not start its DevTools server"
+        # Keep reading its log so that a full pipe never blocks it.
+        threading.Thread(target=browser.stderr.read, daemon=True).start()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
+            page = next(t for t in json.load(r) if t["type"] == "page")
+        tools = DevTools(page["webSocketDebuggerUrl"])
+        tools.call("Network.enable")
+        tools.call("Page.enable")
+        tools.call("Page.navigate", url=index.as_uri())
+        tools.wait_for("window.deck !== undefined")
+        # The first section plays.
+        tools.wait_for("deck.video.currentTime > 0.05 && deck.video.readyState >= 2")
+        assert tools.evaluate("deck.video.src").endswith("videos/01_00.mp4")
+        assert tools.evaluate("deck.video.loop") is True  # slide 1 loops
+        assert "slide 1/2" in tools.evaluate("document.getElementById('counter').textContent")
+        # The right arrow advances to the next section.
+        tools.key("ArrowRight", "ArrowRight", 39)
+        tools.wait_for("deck.index === 1")
+        assert tools.evaluate("deck.video.src").endswith("videos/01_01.mp4")
+        assert "section 2/2" in tools.evaluate(
+            "document.getElementById('counter').textContent")
+        tools.key("ArrowRight", "ArrowRight", 39)
+        tools.wait_for("deck.index === 2 && deck.video.loop === false")
+        tools.key("ArrowLeft", "ArrowLeft", 37)
+        tools.wait_for("deck.index === 1")
+        # n shows the speaker notes.
+        shown = "getComputedStyle(document.getElementById('notes')).display !== 'none'"
+        assert tools.evaluate(shown) is False
+        tools.key("n", "KeyN", 78, text="n")
+        tools.wait_for(shown)
+        assert "notes of tiny 0" in tools.evaluate("document.getElementById('notes').innerText")
+        # Nothing was fetched from the network.
+        urls = [e["params"]["request"]["url"] for e in tools.events
+                if e.get("method") == "Network.requestWillBeSent"]
+        assert urls and all(u.startswith(("file://", "data:")) for u in urls), urls
+    finally:
+        browser.terminate()
+        browser.wait(timeout=10)
