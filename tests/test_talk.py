@@ -393,3 +393,16 @@ def test_the_deck_plays_in_a_headless_browser(tmp_path: Path) -> None:
     finally:
         browser.terminate()
         browser.wait(timeout=10)
+
+
+def test_the_cache_key_covers_the_library_sources(monkeypatch) -> None:
+    """A change to a mobject or a sampler must re-render the slides that use it."""
+    from manim_diffusion.talk import render
+
+    slide = load_talk(Path(__file__).parents[1] / "talks" / "diffusion_in_ten_minutes.toml"
+                      ).slides[0]
+    assert re.fullmatch(r"[0-9a-f]{64}", render.library_hash())
+    before = render.cache_key(slide, "preview", {})
+    assert render.cache_key(slide, "preview", {}) == before
+    monkeypatch.setattr(render, "library_hash", lambda: "another library")
+    assert render.cache_key(slide, "preview", {}) != before

@@ -8,6 +8,7 @@ key is unchanged is not rendered again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -79,12 +80,34 @@ def _checkpoint_hashes() -> dict[str, Any]:
             for e in entries if isinstance(e, dict)}
 
 
+@functools.lru_cache(maxsize=1)
+def library_hash() -> str:
+    """One sha256 over the library's own engine and mobject sources.
+
+    A change to a mobject or a sampler changes what a scene draws, so it re-renders
+    every slide (computed once per process: the sources do not change while it runs).
+    """
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        if "talk" in path.relative_to(root).parts:  # the talk tools do not draw
+            continue
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def cache_key(slide: Slide, mode: str, checkpoints: dict[str, Any] | None = None) -> str:
-    """The hex key of a slide's render: equal keys give the same videos."""
+    """The hex key of a slide's render: equal keys give the same videos.
+
+    It covers the scene's source, class and parameters, the library's sources, the
+    shipped checkpoints' hashes and the quality flags.
+    """
     if checkpoints is None:
         checkpoints = _checkpoint_hashes()
     payload = {
         "version": _KEY_VERSION,
+        "library": library_hash(),
         "source": _sha256(slide.file),
         "class": slide.scene_class,
         "params": slide.params,
