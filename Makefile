@@ -51,7 +51,7 @@ demo: install
 	$(VENV)/bin/manim render $(QUALITY) scenes/ddpm_smiley.py DDPMSmiley
 
 test: install-test
-	$(VENV)/bin/ruff check manim_diffusion tests scenes benchmarks
+	$(VENV)/bin/ruff check manim_diffusion tests scenes benchmarks examples
 	$(PYTHON) -m pytest -q
 
 bench: install
