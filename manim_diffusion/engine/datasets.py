@@ -156,10 +156,12 @@ def make_dataset(
     with_labels
         Also return integer class labels (only for :data:`LABELLED` sets).
     """
-    if name not in DATASETS:
+    if not isinstance(name, str) or name not in DATASETS:
         raise ValueError(f"unknown data set {name!r}; choose one of: {', '.join(DATASETS)}")
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise ValueError(f"the number of points must be a positive integer, got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
     if with_labels:
         if name not in LABELLED:
             raise ValueError(

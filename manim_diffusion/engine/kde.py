@@ -152,6 +152,8 @@ def binned_kde(
     cov = cov * bw_factor**2
     scale = np.array([grid.dx, grid.dy])
     cov = cov / np.outer(scale, scale)  # in node units
+    if not np.linalg.det(np.round(cov, 9)) > 1e-12:  # far narrower than a node (an
+        cov = np.diag(np.maximum(np.diag(cov), 1e-3))  # outlier stretched the grid)
     key = tuple(round(float(v), 9) for v in (cov[0, 0], cov[0, 1], cov[1, 1]))
     kfft, shape = _kernel_fft(grid.ny, grid.nx, *key)
     counts = _linear_bin(pts, grid)

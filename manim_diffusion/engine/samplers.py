@@ -228,12 +228,22 @@ def _starting_points(
 ) -> torch.Tensor:
     if x_start is None:
         return torch.randn((_check_count("n", n), dim), generator=gen)
-    x = torch.as_tensor(np.asarray(x_start), dtype=torch.float32).clone()
-    if x.ndim != 2:
-        raise ValueError(f"x_start must have shape (n, dim), got {tuple(x.shape)}")
+    x = torch.as_tensor(np.asarray(x_start, dtype=np.float32)).clone()
+    if x.ndim != 2 or len(x) == 0:
+        raise ValueError(f"x_start must have shape (n, dim) with n >= 1, got {tuple(x.shape)}")
     if not torch.isfinite(x).all():
         raise ValueError("x_start has NaN or infinite values")
     return x
+
+
+def _model_dim(model: Predictor) -> int | None:
+    """The point dimension a trained model or a Gaussian mixture works on, if known."""
+    model = getattr(model, "model", model)  # a GuidedModel wraps its DiffusionModel
+    net_config = getattr(getattr(model, "net", None), "config", None)
+    if isinstance(net_config, dict) and "dim" in net_config:
+        return int(net_config["dim"])
+    means = getattr(model, "means", None)
+    return int(means.shape[1]) if means is not None and means.ndim == 2 else None
 
 
 @torch.no_grad()
@@ -328,6 +338,12 @@ def sample(
         raise ValueError(f"langevin_snr must be positive, got {langevin_snr}")
     gen = generator if generator is not None else torch.Generator().manual_seed(seed)
     x = _starting_points(x_start, n, dim, gen)
+    model_dim = _model_dim(model)
+    if model_dim is not None and x.shape[1] != model_dim:
+        raise ValueError(
+            f"the model works on {model_dim}D points, the starting points are "
+            f"{x.shape[1]}D (x_start of shape (n, {model_dim}), or dim={model_dim})"
+        )
     if threads is not None:
         _check_count("threads", threads)
     if precision != "float32":

@@ -203,7 +203,7 @@ def train(
     """
     config = (config or TrainConfig()).validate()
     data = np.asarray(data, dtype=np.float32)
-    if data.ndim != 2 or len(data) == 0:
+    if data.ndim != 2 or len(data) == 0 or data.shape[1] == 0:
         raise ValueError(f"data must have shape (N, D) with N >= 1, got {data.shape}")
     if not np.isfinite(data).all():
         raise ValueError("data has NaN or infinite values; drop them before training")

@@ -58,6 +58,8 @@ class Trajectory:
                 f"points must have shape (S+1, N, D) = ({len(self.times)}, N, D), "
                 f"got {self.points.shape}"
             )
+        if not np.isfinite(self.times).all():
+            raise ValueError("times have NaN or infinite values")
         if np.any(np.diff(self.times) < 0):
             raise ValueError("times must rise from 0 (noise) to 1 (data)")
         if self.times[0] < 0 or self.times[-1] > 1:
@@ -103,13 +105,19 @@ class Trajectory:
 
     def _locate(self, t: float) -> tuple[int, float]:
         """Row index ``i`` and weight ``w`` so that t lies ``w`` of the way to row i+1."""
+        try:
+            t = float(t)
+        except (TypeError, ValueError):
+            raise TypeError(f"t must be a number (library time), got {t!r}") from None
         if not np.isfinite(t):
             raise ValueError(f"t must be a finite number in [0, 1], got {t}")
-        t = min(max(float(t), float(self.times[0])), float(self.times[-1]))
+        t = min(max(t, float(self.times[0])), float(self.times[-1]))
         if self.n_steps == 0:
             return 0, 0.0
         i = int(np.searchsorted(self.times, t, side="right")) - 1
-        i = min(max(i, 0), self.n_steps - 1)
+        if i >= self.n_steps:  # at the end: the last row, even when times repeat there
+            return self.n_steps, 0.0
+        i = max(i, 0)
         span = self.times[i + 1] - self.times[i]
         w = 0.0 if span <= 0 else (t - self.times[i]) / span
         return i, float(min(max(w, 0.0), 1.0))
