@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
+from branch_fakes import FakeBranches
 from framecheck import check_frames
 from manim import Scene, ValueTracker, tempconfig
 
@@ -20,24 +20,6 @@ def small_frame():
     """A 480p frame for every test here."""
     with tempconfig({"pixel_width": 854, "pixel_height": 480, "frame_rate": 15}):
         yield
-
-
-@dataclass
-class FakeBranches:
-    """The fields of an engine ``BranchSet`` that the grid reads, built by hand."""
-
-    trunk: Trajectory
-    branch_times: np.ndarray
-    branch_steps: np.ndarray
-    branches: np.ndarray
-
-    @property
-    def ends(self) -> np.ndarray:
-        return self.branches[:, :, -1]
-
-    @property
-    def trunk_end(self) -> np.ndarray:
-        return self.trunk.points[-1, 0]
 
 
 def fake_branches(b_times=(0.2, 0.5, 0.8), k: int = 5, steps: int = 40,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pytest
+from branch_fakes import FakeBranches
 from framecheck import check_frames
 from manim import Axes, Scene, ValueTracker, tempconfig
 
@@ -19,29 +18,6 @@ def small_frame():
     """A 480p frame for every test here."""
     with tempconfig({"pixel_width": 854, "pixel_height": 480, "frame_rate": 15}):
         yield
-
-
-@dataclass
-class FakeBranches:
-    """The fields of an engine ``BranchSet`` that the tree and the plot read, by hand."""
-
-    trunk: Trajectory
-    branch_times: np.ndarray
-    branch_steps: np.ndarray
-    branches: np.ndarray
-
-    @property
-    def ends(self) -> np.ndarray:
-        return self.branches[:, :, -1]
-
-    @property
-    def trunk_end(self) -> np.ndarray:
-        return self.trunk.points[-1, 0]
-
-    @property
-    def spread(self) -> np.ndarray:
-        centre = self.ends.mean(axis=1, keepdims=True)
-        return np.linalg.norm(self.ends - centre, axis=-1).mean(axis=1)
 
 
 def fake_branches(steps: int = 50, k: int = 5, seed: int = 0) -> FakeBranches:
