@@ -300,6 +300,27 @@ def test_cloud_nan_opacity_draws_nothing_and_far_points_are_skipped() -> None:
     np.testing.assert_array_equal(near, far)
 
 
+@pytest.mark.parametrize("radius", [1.0001, 1e6, 1e300])
+def test_cloud_refuses_a_huge_radius_before_allocating(radius: float) -> None:
+    """A radius of 1e6 used to build a stamp of 1e13 pixels (MemoryError)."""
+    with pytest.raises(ValueError, match="radius must be at most 1.0 scene units"):
+        DistributionCloud(np.zeros((2, 2)), radius=radius)
+    with pytest.raises(ValueError, match="at most 1.0"):
+        DistributionCloud(np.zeros((2, 2))).set_radius(radius)
+
+
+def test_cloud_draws_the_largest_radius() -> None:
+    from manim import config
+
+    from manim_diffusion.mobjects.cloud import MAX_RADIUS
+
+    cloud = DistributionCloud(np.zeros((1, 2)), radius=MAX_RADIUS, opacity=1.0)
+    frame = cloud.get_pixel_array()
+    covered = (frame[..., 3] > 128).sum()
+    px_per_unit = config.pixel_width / config.frame_width
+    assert covered == pytest.approx(np.pi * (MAX_RADIUS * px_per_unit) ** 2, rel=0.05)
+
+
 @pytest.mark.parametrize("radius", [0, -1, np.nan, np.inf])
 def test_cloud_refuses_bad_radius(radius: float) -> None:
     with pytest.raises(ValueError, match="radius must be a positive number"):

@@ -188,13 +188,25 @@ def check_deck(out: Path, n_videos: int) -> str:
     return page
 
 
-def test_the_cache_renders_only_changed_slides(tmp_path: Path) -> None:
+def test_the_cache_renders_only_changed_slides(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     cache, out = tmp_path / "cache", tmp_path / "deck"
     talk = load_talk(tiny_talk(tmp_path, (1.0, 2.0)))
-    cold = render_talk(talk, "preview", cache_dir=cache)
+    progress: list[tuple[int, int, str]] = []
+    cold = render_talk(talk, "preview", cache_dir=cache, on_progress=lambda r: progress.append(
+        (r.slide.number, r.frames, r.section)))
     assert all(r.ok for r in cold), [r.error for r in cold]
     assert [r.cached for r in cold] == [False, False]
     assert [[s["name"] for s in r.sections] for r in cold] == [["appear", "vanish"]] * 2
+    # Progress: each slide's frame count only grows, passes through both sections and
+    # ends at the frames Manim wrote; a first render has no expected total.
+    written = [sum(int(s["nb_frames"]) for s in r.sections) for r in cold]
+    for number in (1, 2):
+        frames = [f for n, f, _ in progress if n == number]
+        assert frames == sorted(frames) and frames[-1] == written[number - 1] == 6
+        assert {"appear", "vanish"} <= {sec for n, _, sec in progress if n == number}
+    assert [r.frames for r in cold] == written
+    assert [r.frames_expected for r in cold] == [None, None]
     write_deck(talk, cold, out)
     page = check_deck(out, 4)
     assert "notes of tiny 1" in page and '"loop": true' in page
@@ -207,13 +219,16 @@ def test_the_cache_renders_only_changed_slides(tmp_path: Path) -> None:
     assert [r.key for r in warm] == [r.key for r in cold]
 
     changed = load_talk(tiny_talk(tmp_path, (1.0, 1.5)))
-    third = render_talk(changed, "preview", cache_dir=cache)
+    monkeypatch.chdir(tmp_path)  # a relative cache folder works as well
+    third = render_talk(changed, "preview", cache_dir=Path("cache"))
     assert [r.cached for r in third] == [True, False]
     assert all(r.ok for r in third)
+    # The changed slide's progress bar had its last render's frame count as its total.
+    assert third[1].frames_expected == written[1]
 
     # The command line, warm: a progress line per slide, the deck replaced.
     result = CliRunner().invoke(main, ["talk", "preview", str(changed.path), "--out", str(out),
-                                       "--cache-dir", str(cache)])
+                                       "--cache-dir", "cache"])
     assert result.exit_code == 0, result.output
     assert result.output.count(": cached, 2 sections") == 2
     assert "0 rendered, 2 cached" in result.output
@@ -236,6 +251,58 @@ def test_a_failing_slide_lets_the_others_finish_and_writes_no_deck(tmp_path: Pat
     with pytest.raises(DeckError, match="did not render"):
         write_deck(talk, results, out)
     assert not out.exists()
+
+
+def test_the_live_progress_bars_draw_one_bar_per_slide(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from manim_diffusion.talk.progress import SlideProgress
+    from manim_diffusion.talk.render import SlideResult
+
+    talk = load_talk(tiny_talk(tmp_path, (1.0, 2.0)))
+    results = [SlideResult(s, key=str(s.number)) for s in talk.slides]
+    results[0].frames_expected = 40
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=120, color_system=None)
+    with SlideProgress(2, console=console) as bars:
+        assert bars.live
+        bars.start(results)
+        results[0].frames, results[0].section = 10, "appear"
+        bars.update(results[0])
+        results[1].cached, results[1].sections = True, [{}, {}]
+        bars.done(results[1])
+        bars._progress.refresh()
+        shown = screen.getvalue()
+        assert "[1/2] Tiny 0" in shown and "10/40" in shown and "rendering appear" in shown
+        assert "[2/2] Tiny 1" in shown and "cached, 2 sections" in shown
+    # Without a terminal: one plain line per finished slide.
+    lines: list[str] = []
+    plain = Console(file=io.StringIO(), force_terminal=False)
+    with SlideProgress(2, console=plain, echo=lines.append) as bars:
+        assert not bars.live
+        bars.start(results)
+        bars.done(results[1])
+    assert lines == ["  [2/2] Tiny 1 (Tiny): cached, 2 sections"]
+
+
+def test_the_deck_is_also_a_manim_slides_presentation(tmp_path: Path) -> None:
+    """manim-slides reads the deck's slides/<name>.json: every section, its notes, loops."""
+    config = pytest.importorskip("manim_slides.config")
+    talk = load_talk(tiny_talk(tmp_path, (1.0, 2.0)))
+    results = render_talk(talk, "preview", cache_dir=tmp_path / "cache")
+    write_deck(talk, results, tmp_path / "my talk")
+    path = tmp_path / "my talk" / "slides" / "my_talk.json"
+    presentation = config.PresentationConfig.from_file(path)
+    assert len(presentation.slides) == 4
+    assert tuple(presentation.resolution) == (854, 480)
+    assert [s.loop for s in presentation.slides] == [True, True, False, False]
+    assert all(Path(s.file).is_file() and Path(s.file).stat().st_size > 0
+               for s in presentation.slides)
+    assert Path(presentation.slides[2].file).name == "02_00.mp4"
+    assert "notes of tiny 1" in presentation.slides[3].notes
+    assert "Tiny 1 (2/2: vanish)" in presentation.slides[3].notes
 
 
 # --- the deck in a real headless browser ------------------------------------------------
@@ -386,6 +453,28 @@ def test_the_deck_plays_in_a_headless_browser(tmp_path: Path) -> None:
         tools.key("n", "KeyN", 78, text="n")
         tools.wait_for(shown)
         assert "notes of tiny 0" in tools.evaluate("document.getElementById('notes').innerText")
+        # w opens the notes in a second window, which follows the deck and drives it.
+        tools.key("w", "KeyW", 87, text="w")
+        tools.wait_for("deck.notesWindow !== null")
+        notes_page = None
+        for _ in range(100):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
+                notes_page = next((t for t in json.load(r) if t["url"].endswith("notes.html")),
+                                  None)
+            if notes_page:
+                break
+            time.sleep(0.1)
+        assert notes_page, "w did not open notes.html"
+        notes = DevTools(notes_page["webSocketDebuggerUrl"])
+        text = "document.getElementById('notes').textContent"
+        notes.wait_for(f"{text}.includes('notes of tiny 0')")
+        assert "section 2/2" in notes.evaluate("document.getElementById('counter').textContent")
+        assert notes.evaluate("document.getElementById('next').textContent").startswith("Tiny 1")
+        notes.key("ArrowRight", "ArrowRight", 39)
+        tools.wait_for("deck.index === 2")
+        notes.wait_for(f"{text}.includes('notes of tiny 1')")
+        tools.key("ArrowLeft", "ArrowLeft", 37)
+        notes.wait_for(f"{text}.includes('notes of tiny 0')")
         # Nothing was fetched from the network.
         urls = [e["params"]["request"]["url"] for e in tools.events
                 if e.get("method") == "Network.requestWillBeSent"]

@@ -28,9 +28,14 @@ from PIL.Image import Resampling
 from ..engine.trajectory import Trajectory
 from ._coords import DataToScene, time_source
 
-__all__ = ["DistributionCloud", "splat_discs"]
+__all__ = ["MAX_RADIUS", "DistributionCloud", "splat_discs"]
 
 DEFAULT_PALETTE: tuple[ManimColor, ...] = (BLUE, RED, GREEN, YELLOW, PURPLE, TEAL, ORANGE, PINK)
+#: The largest disc radius a cloud draws, in scene units (a disc two units across, a
+#: quarter of the frame's height). Its stamp costs memory and time with the square of
+#: the radius in pixels; bigger discs are shapes, not points: use ``Dot`` or ``Circle``.
+MAX_RADIUS = 1.0
+
 _SUBPIXEL = 4  # disc centres are quantised to 1/4 pixel in x and y
 
 
@@ -203,7 +208,7 @@ class DistributionCloud(AbstractImageMobject):
     axes
         The coordinate system of the data; without one, data units are scene units.
     radius
-        Disc radius in scene units.
+        Disc radius in scene units, above 0 and at most :data:`MAX_RADIUS` (1.0).
     color
         The colour of every disc (unless ``palette`` or ``values`` is given).
     palette
@@ -334,6 +339,11 @@ class DistributionCloud(AbstractImageMobject):
     def _check_radius(radius: float) -> None:
         if not (np.isfinite(radius) and radius > 0):
             raise ValueError(f"radius must be a positive number of scene units, got {radius}")
+        if radius > MAX_RADIUS:
+            raise ValueError(f"radius must be at most {MAX_RADIUS} scene units (a disc "
+                             f"{2 * MAX_RADIUS:g} units across), got {radius}; point clouds "
+                             "use radii near 0.03, and for a few big discs use manim's Dot "
+                             "or Circle")
 
     def _restyled(self) -> DistributionCloud:
         self._style_version += 1

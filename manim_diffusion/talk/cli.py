@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from .deck import DeckError, check_out_dir, write_deck
-from .render import CACHE_ENV, SlideResult, render_talk
+from .progress import SlideProgress
+from .render import CACHE_ENV, render_talk
 from .script import TalkError, load_talk
+from .slides_export import presentation_name
 
 __all__ = ["talk_group"]
 
@@ -19,7 +22,7 @@ def talk_group() -> None:
     """Render a talk script (TOML) into an offline slide deck of scene sections."""
 
 
-def _talk_options(func):
+def _talk_options(func: Callable[..., None]) -> Callable[..., None]:
     func = click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
                         help="Deck folder to write (default: media/talks/<talk name>).")(func)
     func = click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -30,11 +33,6 @@ def _talk_options(func):
                         help="Slides rendered at once (default: the number of cores).")(func)
     return click.argument("talk_file", type=click.Path(exists=True, dir_okay=False,
                                                         path_type=Path))(func)
-
-
-def _sections(result: SlideResult) -> str:
-    n = len(result.sections)
-    return f"{n} section{'s' if n != 1 else ''}"
 
 
 def _run(mode: str, talk_file: Path, out: Path | None, cache_dir: Path | None,
@@ -52,16 +50,9 @@ def _run(mode: str, talk_file: Path, out: Path | None, cache_dir: Path | None,
     total = len(talk.slides)
     click.echo(f"{talk.title}: {total} slides, {mode} quality")
 
-    def progress(r: SlideResult) -> None:
-        head = f"  [{r.slide.number}/{total}] {r.slide.title} ({r.slide.scene_class})"
-        if not r.ok:
-            click.echo(f"{head}: FAILED after {r.seconds:.1f} s")
-        elif r.cached:
-            click.echo(f"{head}: cached, {_sections(r)}")
-        else:
-            click.echo(f"{head}: rendered {_sections(r)} in {r.seconds:.1f} s")
-
-    results = render_talk(talk, mode, cache_dir=cache_dir, jobs=jobs, on_done=progress)
+    with SlideProgress(total, echo=click.echo) as bars:
+        results = render_talk(talk, mode, cache_dir=cache_dir, jobs=jobs, on_start=bars.start,
+                              on_progress=bars.update, on_done=bars.done)
     failed = [r for r in results if not r.ok]
     elapsed = time.perf_counter() - start
     rendered = sum(1 for r in results if r.ok and not r.cached)
@@ -79,6 +70,8 @@ def _run(mode: str, talk_file: Path, out: Path | None, cache_dir: Path | None,
     elapsed = time.perf_counter() - start
     click.echo(f"{rendered} rendered, {total - rendered} cached in {elapsed:.1f} s; "
                f"deck: {index}")
+    click.echo(f"  notes in a second window: press w in the deck; manim-slides: cd {out} && "
+               f"manim-slides present {presentation_name(out.name)}")
 
 
 @talk_group.command("preview")

@@ -2,7 +2,12 @@
 
 The page needs nothing from the network: inline CSS and JavaScript, videos by relative
 path, so it plays from ``file://``. Keys: ArrowRight / Space / PageDown / click = next
-section, ArrowLeft / PageUp = previous, ``n`` = speaker notes, ``f`` = full screen.
+section, ArrowLeft / PageUp = previous, ``n`` = speaker notes over the video, ``w`` =
+speaker notes in a second window (``notes.html``: the current slide's notes, the next
+step, a clock; its own arrow keys drive the deck), ``f`` = full screen.
+
+The folder also holds ``slides/<name>.json``, the same sections as a manim-slides
+presentation (see :mod:`manim_diffusion.talk.slides_export`).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from pathlib import Path
 
 from .render import SlideResult
 from .script import Talk
+from .slides_export import write_manim_slides
 
 __all__ = ["DECK_MARKER", "DeckError", "check_out_dir", "write_deck"]
 
@@ -71,6 +77,8 @@ def write_deck(talk: Talk, results: Sequence[SlideResult], out: Path) -> Path:
         slides.append({"title": slide.title, "notes": slide.notes, "loop": slide.loop,
                        "sections": sections})
     (staging / "index.html").write_text(deck_html(talk.title, slides), encoding="utf-8")
+    (staging / "notes.html").write_text(notes_html(talk.title), encoding="utf-8")
+    write_manim_slides(staging, out.name, slides, _resolution(results))
     (staging / DECK_MARKER).write_text("written by manim-diffusion talk\n", encoding="utf-8")
     if out.exists():
         old = out.parent / f".{out.name}.old-{os.getpid()}"
@@ -80,6 +88,21 @@ def write_deck(talk: Talk, results: Sequence[SlideResult], out: Path) -> Path:
     else:
         os.replace(staging, out)
     return out / "index.html"
+
+
+def _resolution(results: Sequence[SlideResult]) -> tuple[int, int] | None:
+    """The videos' pixel size, if Manim's section index records it."""
+    for result in results:
+        for section in result.sections:
+            width, height = section.get("width"), section.get("height")
+            if isinstance(width, int) and isinstance(height, int):
+                return width, height
+    return None
+
+
+def notes_html(title: str) -> str:
+    """The speaker's second window: it shows what the deck that opened it sends."""
+    return _NOTES_PAGE.replace("%TITLE%", html.escape(title))
 
 
 def deck_html(title: str, slides: list[dict]) -> str:
@@ -140,15 +163,41 @@ function show(i) {
   document.getElementById("notes-title").textContent = slide.title;
   document.getElementById("notes-text").textContent = slide.notes || "(no notes)";
   document.title = slide.title + " \\u2013 %TITLE%";
+  sendNotes();
 }
 deck.next = () => show(deck.index + 1);
 deck.previous = () => show(deck.index - 1);
 deck.toggleNotes = () => document.getElementById("notes").classList.toggle("shown");
 
+// Speaker notes in a second window (notes.html), kept in step by postMessage, which
+// works between file:// pages; its arrow keys drive this deck.
+deck.notesWindow = null;
+function sendNotes() {
+  const w = deck.notesWindow;
+  if (!w || w.closed) return;
+  const step = STEPS[deck.index], slide = SLIDES[step.slide], next = STEPS[deck.index + 1];
+  w.postMessage({type: "state", title: slide.title, notes: slide.notes || "(no notes)",
+                 counter: document.getElementById("counter").textContent,
+                 next: next ? SLIDES[next.slide].title + " \u00b7 " + next.name : "(end of talk)"},
+                "*");
+}
+deck.openNotesWindow = () => {
+  if (deck.notesWindow && !deck.notesWindow.closed) { deck.notesWindow.focus(); return; }
+  deck.notesWindow = window.open("notes.html", "manim-diffusion-notes",
+                                 "popup,width=720,height=480");
+};
+window.addEventListener("message", (e) => {
+  if (!deck.notesWindow || e.source !== deck.notesWindow || !e.data) return;
+  if (e.data.type === "hello") sendNotes();
+  else if (e.data.type === "next") deck.next();
+  else if (e.data.type === "previous") deck.previous();
+});
+
 document.addEventListener("keydown", (e) => {
   if (e.key === "ArrowRight" || e.key === " " || e.key === "PageDown") deck.next();
   else if (e.key === "ArrowLeft" || e.key === "PageUp") deck.previous();
   else if (e.key === "n" || e.key === "N") deck.toggleNotes();
+  else if (e.key === "w" || e.key === "W") deck.openNotesWindow();
   else if (e.key === "f" && document.documentElement.requestFullscreen)
     document.documentElement.requestFullscreen().catch(() => {});
   else return;
@@ -156,6 +205,54 @@ document.addEventListener("keydown", (e) => {
 });
 document.getElementById("stage").addEventListener("click", () => deck.next());
 show(0);
+</script>
+</body>
+</html>
+"""
+
+_NOTES_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Notes \u2013 %TITLE%</title>
+<style>
+  html, body { margin: 0; background: #111; color: #eee; font: 20px/1.45 system-ui, sans-serif; }
+  header { display: flex; justify-content: space-between; padding: 10px 16px;
+           background: #222; color: #9ab; font-size: 16px; }
+  #clock { font-variant-numeric: tabular-nums; }
+  main { padding: 12px 18px; }
+  h1 { margin: 0 0 10px; font-size: 24px; }
+  #notes { white-space: pre-wrap; }
+  footer { position: fixed; bottom: 0; left: 0; right: 0; padding: 8px 16px;
+           background: #222; font-size: 16px; color: #bbb; }
+</style>
+</head>
+<body>
+<header><span id="counter">waiting for the deck\u2026</span><span id="clock">0:00</span></header>
+<main><h1 id="title"></h1><div id="notes">Open this page with the key w in the deck.</div></main>
+<footer>next: <span id="next"></span> \u00b7 keys here: \u2190 \u2192 space</footer>
+<script>
+"use strict";
+const started = Date.now();
+function tick() {
+  const s = Math.floor((Date.now() - started) / 1000);
+  document.getElementById("clock").textContent =
+    Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+}
+setInterval(tick, 1000);
+window.addEventListener("message", (e) => {
+  if (e.source !== window.opener || !e.data || e.data.type !== "state") return;
+  for (const id of ["title", "notes", "counter", "next"])
+    document.getElementById(id).textContent = e.data[id];
+});
+function send(type) { if (window.opener) window.opener.postMessage({type: type}, "*"); }
+document.addEventListener("keydown", (e) => {
+  if (e.key === "ArrowRight" || e.key === " " || e.key === "PageDown") send("next");
+  else if (e.key === "ArrowLeft" || e.key === "PageUp") send("previous");
+  else return;
+  e.preventDefault();
+});
+send("hello");
 </script>
 </body>
 </html>

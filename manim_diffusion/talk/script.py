@@ -114,15 +114,15 @@ def scene_defaults(tree: ast.Module) -> dict[str, Any] | None:
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     constants[target.id] = node.value.value
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Dict)):
+    for call in ast.walk(tree):
+        if not (isinstance(call, ast.Call) and call.args and isinstance(call.args[0], ast.Dict)):
             continue
-        func = node.func
+        func = call.func
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
         if name != "params":
             continue
         defaults: dict[str, Any] = {}
-        for key, value in zip(node.args[0].keys, node.args[0].values, strict=True):
+        for key, value in zip(call.args[0].keys, call.args[0].values, strict=True):
             if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
                 continue
             if isinstance(value, ast.Constant):
@@ -157,6 +157,7 @@ def _slide(raw: Any, number: int, base: Path, scenes_dir: Path) -> Slide:
         got = "missing" if scene is None else f"{_type_name(scene)} {scene!r}"
         raise TalkError(f"{where}: key 'scene': a file in scenes/ or 'module:Class' is "
                         f"required, got {got}")
+    cls: Any
     if ":" in scene:
         module, _, cls = scene.partition(":")
         if "class" in raw:
