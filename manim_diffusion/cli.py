@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any, NoReturn, TypeVar
 
 import click
+import numpy as np
 
 from .engine import (
     DEFAULT_STEPS,
@@ -23,7 +26,12 @@ from .engine import (
     save_checkpoint,
     train,
 )
-from .engine.classifier import ClassifierConfig, classifier_accuracy, train_classifier
+from .engine.classifier import (
+    ClassifierConfig,
+    DigitClassifier,
+    classifier_accuracy,
+    train_classifier,
+)
 from .engine.datasets import LABELLED
 from .engine.evaluate import EVAL_POINTS, evaluate
 from .engine.latent_mnist import (
@@ -47,6 +55,7 @@ from .engine.latent_mnist import (
     save_vae,
 )
 from .engine.mnist import MNIST_ENV, MNISTError, load_mnist
+from .engine.objectives import DiffusionModel
 from .engine.pretrained import (
     add_to_manifest,
     pretrained_dir,
@@ -61,7 +70,10 @@ from .talk.cli import talk_group
 
 __all__ = ["main"]
 
-def _positive(ctx: click.Context, param: click.Parameter, value: int) -> int:
+_F = TypeVar("_F", bound=Callable[..., Any])  # a click command function, decorated
+
+
+def _positive(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
     if value is not None and value < 1:
         raise click.BadParameter(f"must be a positive integer, got {value}")
     return value
@@ -156,19 +168,19 @@ def _file_summary(entry: dict) -> str:
     "--no-manifest", is_flag=True, help="Do not add an entry to the manifest beside --out."
 )
 def train_cmd(
-    dataset,
-    steps,
-    out,
-    points,
-    batch_size,
-    lr,
-    ema_decay,
-    seed,
-    schedule,
-    objective,
-    conditional,
-    name,
-    no_manifest,
+    dataset: str,
+    steps: int,
+    out: Path,
+    points: int,
+    batch_size: int,
+    lr: float,
+    ema_decay: float,
+    seed: int,
+    schedule: str | None,
+    objective: str,
+    conditional: bool,
+    name: str | None,
+    no_manifest: bool,
 ) -> None:
     """Train a diffusion model on a 2D data set and write its checkpoint atomically."""
     if conditional and dataset not in LABELLED:
@@ -189,7 +201,7 @@ def train_cmd(
         seed=seed,
         schedule=schedule,
         objective=objective,
-        num_classes=int(labels.max()) + 1 if conditional else 0,
+        num_classes=int(labels.max()) + 1 if labels is not None else 0,  # set iff conditional
     )
     try:
         config.validate()
@@ -258,7 +270,7 @@ def train_cmd(
         )
 
 
-def _load(model: str):
+def _load(model: str) -> DiffusionModel:
     try:
         return load_pretrained(model)
     except CheckpointError as err:
@@ -291,7 +303,16 @@ def _load(model: str):
     type=click.Path(dir_okay=False, path_type=Path),
     help="Trajectory file to write (.npz).",
 )
-def sample_cmd(model, sampler, steps, n, seed, label, guidance, out) -> None:
+def sample_cmd(
+    model: str,
+    sampler: str,
+    steps: int | None,
+    n: int,
+    seed: int,
+    label: int | None,
+    guidance: float,
+    out: Path,
+) -> None:
     """Sample a model and save the whole trajectory (times, points, x0-hat) to .npz."""
     try:
         traj = sample(_load(model), sampler, steps, n=n, seed=seed, labels=label, guidance=guidance)
@@ -333,7 +354,14 @@ def sample_cmd(model, sampler, steps, n, seed, label, guidance, out) -> None:
     callback=_positive,
     help="Samples drawn (the floor falls like 1/points).",
 )
-def eval_cmd(model, sampler, steps, dataset, seed, points) -> None:
+def eval_cmd(
+    model: str | None,
+    sampler: str | None,
+    steps: int | None,
+    dataset: str | None,
+    seed: int,
+    points: int,
+) -> None:
     """Energy distance of samples to the data, against the floor a perfect model gets.
 
     With no --model, every shipped checkpoint; with no --sampler, every sampler at
@@ -367,7 +395,7 @@ def eval_cmd(model, sampler, steps, dataset, seed, points) -> None:
 # ---------------------------------------------------------------- MNIST
 
 
-def _mnist_dir_option(func):
+def _mnist_dir_option(func: _F) -> _F:
     return click.option(
         "--mnist-dir",
         envvar=MNIST_ENV,
@@ -377,7 +405,7 @@ def _mnist_dir_option(func):
     )(func)
 
 
-def _out_dir_option(func):
+def _out_dir_option(func: _F) -> _F:
     return click.option(
         "--out-dir",
         required=True,
@@ -386,7 +414,7 @@ def _out_dir_option(func):
     )(func)
 
 
-def _read_mnist(directory: Path | None, split: str):
+def _read_mnist(directory: Path | None, split: str) -> tuple[np.ndarray, np.ndarray]:
     try:
         return load_mnist(directory, split)
     except MNISTError as err:
@@ -400,13 +428,13 @@ def _shipped(name: str, directory: Path, kind: str) -> Path:
         raise click.ClickException(str(err)) from err
 
 
-def _write_failed(err: OSError, out_dir: Path) -> None:
+def _write_failed(err: OSError, out_dir: Path) -> NoReturn:
     click.echo(f"error: cannot write to {out_dir}: {err.strerror}; choose another --out-dir",
                err=True)
     sys.exit(1)
 
 
-def _fractions_text(fractions) -> str:
+def _fractions_text(fractions: Iterable[float]) -> str:
     return " ".join(f"{k}:{f:.3f}" for k, f in enumerate(fractions))
 
 
@@ -437,7 +465,15 @@ def mnist_group() -> None:
               help="Keep the latent codes of 1,000 training digits every this many steps "
                    "(0: none), for scenes of the latent organising.")
 def mnist_train_vae(
-    mnist_dir, out_dir, epochs, batch_size, lr, beta, label_weight, seed, snapshot_every
+    mnist_dir: Path | None,
+    out_dir: Path,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    beta: float,
+    label_weight: float,
+    seed: int,
+    snapshot_every: int,
 ) -> None:
     """Train the 2D-latent VAE; write it and the latent codes of the test digits."""
     config = VAEConfig(epochs=epochs, batch_size=batch_size, lr=lr, beta=beta,
@@ -502,7 +538,7 @@ def mnist_train_vae(
 @click.option("--epochs", default=ClassifierConfig.epochs, show_default=True, type=int,
               callback=_positive)
 @click.option("--seed", default=0, show_default=True, type=int)
-def mnist_train_classifier(mnist_dir, out_dir, epochs, seed) -> None:
+def mnist_train_classifier(mnist_dir: Path | None, out_dir: Path, epochs: int, seed: int) -> None:
     """Train the digit classifier that judges decoded samples; write it."""
     config = ClassifierConfig(epochs=epochs, seed=seed)
     images, labels = _read_mnist(mnist_dir, "train")
@@ -531,7 +567,7 @@ def mnist_train_classifier(mnist_dir, out_dir, epochs, seed) -> None:
     )
 
 
-def _judge(out_dir: Path):
+def _judge(out_dir: Path) -> DigitClassifier | None:
     """The classifier in ``out_dir``, else the shipped one, else None."""
     for directory in (out_dir, pretrained_dir()):
         try:
@@ -555,8 +591,17 @@ def _judge(out_dir: Path):
 @click.option("--objective", default=LATENT_CONFIG.objective, show_default=True,
               type=click.Choice(list(OBJECTIVES)))
 @click.option("--seed", default=0, show_default=True, type=int)
-def mnist_train_latent(mnist_dir, out_dir, steps, batch_size, lr, hidden, ema_decay, objective,
-                       seed) -> None:
+def mnist_train_latent(
+    mnist_dir: Path | None,
+    out_dir: Path,
+    steps: int,
+    batch_size: int,
+    lr: float,
+    hidden: int,
+    ema_decay: float,
+    objective: str,
+    seed: int,
+) -> None:
     """Train the class-conditional diffusion model on the VAE's latent codes of MNIST.
 
     Uses the VAE in --out-dir (from train-vae) and measures with the classifier there
@@ -634,7 +679,9 @@ def mnist_train_latent(mnist_dir, out_dir, steps, batch_size, lr, hidden, ema_de
               help="Guided samples drawn per class.")
 @click.option("--guidance", default=DEFAULT_GUIDANCE, show_default=True, type=float)
 @click.option("--seed", default=0, show_default=True, type=int)
-def mnist_eval(mnist_dir, directory, per_class, guidance, seed) -> None:
+def mnist_eval(
+    mnist_dir: Path | None, directory: Path | None, per_class: int, guidance: float, seed: int
+) -> None:
     """Measure the VAE, the classifier and the latent model's guided samples.
 
     Prints the VAE's reconstruction error and the 5-NN accuracy of the test digits'

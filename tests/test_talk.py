@@ -100,7 +100,7 @@ BAD_SLIDES = {
                           'params = { n_pts = 5 }', "'params.n_pts'", "n_points"),
     "parameter of a list": ('scene = "ddpm_smiley.py"\nclass = "DDPMSmiley"\n'
                             'params = { seed = [1] }', "'params.seed'", "list"),
-    "scene without parameters": ('scene = "forward_process.py"\nclass = "ForwardProcessScene"\n'
+    "scene without parameters": ('scene = "plain_scene.py"\nclass = "Plain"\n'
                                  'params = { seed = 1 }', "'params.seed'", "takes no parameters"),
 }
 
@@ -108,6 +108,9 @@ BAD_SLIDES = {
 @pytest.mark.parametrize("case", sorted(BAD_SLIDES))
 def test_a_bad_slide_is_named_with_its_key(tmp_path: Path, case: str) -> None:
     body, key, detail = BAD_SLIDES[case]
+    (tmp_path / "plain_scene.py").write_text(
+        "from manim import Scene\n\n\nclass Plain(Scene):\n    def construct(self):\n"
+        "        self.wait(0.1)\n", encoding="utf-8")
     path = write_talk(tmp_path, GOOD_SLIDE + f'\n[[slides]]\ntitle = "Second"\n{body}\n')
     with pytest.raises(TalkError) as err:
         load_talk(path)

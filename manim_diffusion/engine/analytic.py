@@ -27,6 +27,27 @@ class GaussianMixture:
         Shape ``(K,)``; uniform by default.
     schedule
         The noising schedule (a Schedule or its name).
+
+    Examples
+    --------
+    The exact density of a mixture, and samples drawn by DDIM with the mixture as
+    the model:
+
+    .. manim:: GaussianMixtureExample
+        :save_last_frame:
+
+        from manim_diffusion import DensityHeatmap, DistributionCloud, GaussianMixture, sample
+
+        class GaussianMixtureExample(Scene):
+            def construct(self):
+                gm = GaussianMixture(means=[[-1.5, -1.0], [1.5, -1.0], [0.0, 1.5]],
+                                     stds=[0.3, 0.5, 0.2], weights=[0.5, 0.3, 0.2])
+                axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=7, y_length=7)
+                samples = sample(gm, "ddim", steps=30, n=1000, seed=0).final
+                self.add(DensityHeatmap(gm, time=1.0, axes=axes, colorbar=False),
+                         DistributionCloud(samples, axes=axes, radius=0.02, color=WHITE))
+                self.add(Paragraph("exact density (t = 1)", "and DDIM samples",
+                                   font_size=26).to_corner(UL))
     """
 
     def __init__(

@@ -25,7 +25,47 @@ __all__ = ["BranchSet", "branch", "branch_seed", "spread_curve"]
 
 
 def branch_seed(seed: int, b: int, k: int) -> int:
-    """The seed of branch ``k`` at branch time index ``b`` of a tree seeded ``seed``."""
+    """The seed of branch ``k`` at branch time index ``b`` of a tree seeded ``seed``.
+
+    :func:`branch` seeds the noise of branch ``(b, k)`` with it, so one branch can be
+    re-run alone: sample from the trunk's point at ``branch_steps[b]`` with a
+    generator seeded ``branch_seed(tree.seed, b, k)`` and the branch comes out again.
+
+    Parameters
+    ----------
+    seed
+        The tree's seed (:attr:`BranchSet.seed`).
+    b
+        Index of the branch time.
+    k
+        Index of the branch at that time.
+
+    Examples
+    --------
+    .. manim:: BranchSeedExample
+
+        import numpy as np
+        import torch
+        from manim_diffusion import BranchingTree, branch, branch_seed, load_pretrained, sample
+
+        class BranchSeedExample(Scene):
+            def construct(self):
+                model = load_pretrained("smiley_ddpm")
+                tree = branch(model, "ddpm", 100, branch_times=(0.2, 0.6), k=4, seed=7)
+                b, k = 0, 3  # re-run branch 3 of the first branch time alone
+                start = int(tree.branch_steps[b])
+                generator = torch.Generator().manual_seed(branch_seed(tree.seed, b, k))
+                again = sample(model, "ddpm", 100, x_start=tree.trunk.points[start],
+                               generator=generator, start_step=start)
+                assert np.allclose(again.points[:, 0], tree.branch_path(b, k)[start:])
+                axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=7, y_length=7)
+                rerun = axes.plot_line_graph(again.points[:, 0, 0], again.points[:, 0, 1],
+                                             add_vertex_dots=False, line_color=YELLOW,
+                                             stroke_width=10)
+                rerun.set_stroke(opacity=0.5)
+                note = Text("branch (0, 3), re-run alone", font_size=28, color=YELLOW)
+                self.add(axes, rerun, BranchingTree(tree, axes=axes), note.to_corner(UL))
+    """
     return int(np.random.SeedSequence([seed, b, k]).generate_state(1)[0])
 
 
@@ -33,7 +73,9 @@ def branch_seed(seed: int, b: int, k: int) -> int:
 class BranchSet:
     """A trunk and, at each branch time, ``K`` branches that share it up to that time.
 
-    Attributes
+    Made by :func:`branch`; :meth:`promote` grows a new tree from any branch.
+
+    Parameters
     ----------
     trunk
         The trunk's Trajectory: ``points`` of shape ``(S + 1, 1, D)``.
@@ -42,12 +84,37 @@ class BranchSet:
     branches
         ``(B, K, S + 1, D)`` float32 full paths: ``branches[b, k, : branch_steps[b] + 1]``
         is the trunk's path.
+    seed
+        The tree's seed (branch ``(b, k)`` uses :func:`branch_seed`).
+    recipe
+        How the branches were sampled (model, ``k``, sampler arguments), so that
+        :meth:`promote` can grow more.
+
+    Attributes
+    ----------
     ends
         ``(B, K, D)`` end points of the branches.
     spread
         ``(B,)`` mean distance of each time's branch ends from their centroid.
-    seed
-        The tree's seed (branch ``(b, k)`` uses :func:`branch_seed`).
+    trunk_end
+        ``(D,)`` end point of the trunk.
+
+    Examples
+    --------
+    .. manim:: BranchSetExample
+
+        from manim_diffusion import BranchingTree, branch, load_pretrained
+
+        class BranchSetExample(Scene):
+            def construct(self):
+                tree = branch(load_pretrained("smiley_ddpm"), "ddpm", 100,
+                              branch_times=(0.3, 0.6), k=5, seed=1)
+                grown = tree.promote(0, 2)  # branch (0, 2) becomes the trunk of a new tree
+                for data, side, title in ((tree, LEFT, "tree"), (grown, RIGHT, "promote(0, 2)")):
+                    axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=5.5,
+                                y_length=5.5).shift(3.3 * side + 0.4 * DOWN)
+                    label = Text(title, font_size=30).next_to(axes, UP)
+                    self.add(axes, BranchingTree(data, axes=axes, thin=4), label)
     """
 
     trunk: Trajectory
@@ -162,8 +229,36 @@ def branch(
         Branches per branch time.
     seed
         Seeds the trunk's noise; branch ``(b, j)`` uses ``branch_seed(seed, b, j)``.
+    eta
+        DDIM's noise level (with ``sampler="ddim"``).
     labels, guidance
         Class and guidance scale for a class-conditional model.
+    dim
+        Dimension of the points when ``x_start`` is drawn.
+
+    Returns
+    -------
+    BranchSet
+        The trunk and the ``(len(branch_times), k)`` branches.
+
+    Examples
+    --------
+    .. manim:: BranchExample
+
+        from manim_diffusion import (BranchingTree, DistributionCloud, branch,
+                                     load_pretrained, make_dataset)
+
+        class BranchExample(Scene):
+            def construct(self):
+                tree = branch(load_pretrained("three_dots_ddpm"), "ddpm", 100,
+                              branch_times=(0.1, 0.5, 0.8), k=6, seed=3)
+                axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=7, y_length=7)
+                data = DistributionCloud(make_dataset("three_dots", 1500), axes=axes,
+                                         color=GREY_B, opacity=0.4)
+                t = ValueTracker(0)
+                tree_mob = BranchingTree(tree, time=t, axes=axes, thin=5, head_radius=0.08)
+                self.add(axes, data, tree_mob)
+                self.play(t.animate.set_value(1), run_time=3)
     """
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
@@ -192,8 +287,50 @@ def spread_curve(
 ) -> tuple[np.ndarray, np.ndarray]:
     """End-point spread against branch time: when the sample's identity is decided.
 
-    Returns the branch times (snapped to the grid) and the spread at each.
+    One tree (:func:`branch`) with a branch time at each of ``times``; the spread is
+    the mean distance of the ``k`` branch ends from their centroid.
+
+    Parameters
+    ----------
+    model
+        Any predictor (a trained model, a guided one, an exact mixture).
+    sampler
+        A stochastic sampler (see :func:`branch`).
+    steps
+        Steps of the whole run; the times snap to this grid.
+    x_start
+        The trunk's starting point, shape ``(1, D)`` (noise drawn from ``seed`` when
+        None).
+    times
+        Branch times in [0, 1); default 20 times from 0 to 0.95.
+    k
+        Branches per time: more give a smoother curve.
+    seed
+        Seeds the trunk and the branches.
+    kwargs
+        Passed to :func:`branch` (``eta``, ``labels``, ``guidance``, ``dim``).
+
+    Returns
+    -------
+    times, spread
+        The branch times (snapped to the grid) and the spread at each, ``(B,)`` each.
+
+    Examples
+    --------
+    .. manim:: SpreadCurveExample
+
+        import numpy as np
+        from manim_diffusion import GaussianMixture, SpreadPlot, spread_curve
+
+        class SpreadCurveExample(Scene):
+            def construct(self):
+                # the exact model of three small blobs: which blob is decided mid-way
+                blobs = GaussianMixture(means=[[-1.5, -1], [1.5, -1], [0, 1.5]],
+                                        stds=[0.2, 0.2, 0.2])
+                curve = spread_curve(blobs, "ddpm", 50, x_start=np.zeros((1, 2)),
+                                     times=np.linspace(0, 0.9, 10), k=8)
+                self.add(SpreadPlot(curve=curve, width=8, height=4.5, font_size=26))
     """
-    times = np.linspace(0.0, 0.95, 20) if times is None else np.asarray(times)
-    tree = branch(model, sampler, steps, x_start, tuple(times), k, seed, **kwargs)
+    grid = np.linspace(0.0, 0.95, 20) if times is None else np.asarray(times)
+    tree = branch(model, sampler, steps, x_start, tuple(grid), k, seed, **kwargs)
     return tree.branch_times, tree.spread

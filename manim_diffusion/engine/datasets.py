@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal, overload
 
 import numpy as np
 
@@ -136,10 +137,40 @@ LABELLED: dict[str, Callable[[int, int], tuple[np.ndarray, np.ndarray]]] = {
 
 
 def dataset_names() -> list[str]:
-    """Names accepted by :func:`make_dataset`."""
+    """Names accepted by :func:`make_dataset`.
+
+    Examples
+    --------
+    .. manim:: DatasetNamesExample
+        :save_last_frame:
+
+        from manim_diffusion import DistributionCloud, dataset_names, make_dataset
+
+        class DatasetNamesExample(Scene):
+            def construct(self):
+                for i, name in enumerate(dataset_names()):
+                    axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=2.8,
+                                y_length=2.8).set_opacity(0)
+                    axes.move_to([(i % 4 - 1.5) * 3.3, 1.9 - (i // 4) * 3.6, 0])
+                    self.add(DistributionCloud(make_dataset(name, 1000, seed=0), axes=axes,
+                                               radius=0.012),
+                             Text(name, font_size=22).next_to(axes, UP, buff=0.05))
+    """
     return list(DATASETS)
 
 
+@overload
+def make_dataset(
+    name: str, n: int, seed: int = ..., with_labels: Literal[False] = ...
+) -> np.ndarray: ...
+@overload
+def make_dataset(
+    name: str, n: int, seed: int = ..., *, with_labels: Literal[True]
+) -> tuple[np.ndarray, np.ndarray]: ...
+@overload
+def make_dataset(
+    name: str, n: int, seed: int = ..., with_labels: bool = ...
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]: ...
 def make_dataset(
     name: str, n: int, seed: int = 0, with_labels: bool = False
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
@@ -155,6 +186,25 @@ def make_dataset(
         Seed of the generator: the same seed gives the same points.
     with_labels
         Also return integer class labels (only for :data:`LABELLED` sets).
+
+    Examples
+    --------
+    The smiley, and the three dots coloured by their labels:
+
+    .. manim:: MakeDatasetExample
+        :save_last_frame:
+
+        from manim_diffusion import DistributionCloud, make_dataset
+
+        class MakeDatasetExample(Scene):
+            def construct(self):
+                smiley = make_dataset("smiley", 2000, seed=0)
+                dots, labels = make_dataset("three_dots", 2000, seed=0, with_labels=True)
+                for points, side, labelled in [(smiley, LEFT, None), (dots, RIGHT, labels)]:
+                    axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=6, y_length=6)
+                    axes.shift(3.4 * side).set_opacity(0)
+                    self.add(DistributionCloud(points, axes=axes, radius=0.02,
+                                               labels=labelled))
     """
     if not isinstance(name, str) or name not in DATASETS:
         raise ValueError(f"unknown data set {name!r}; choose one of: {', '.join(DATASETS)}")

@@ -49,6 +49,25 @@ def forward_trajectory(
         with ``points[-1]`` the data (every schedule reaches ``alpha = 1, sigma = 0``
         at ``t = 1``); ``steps`` counts noising steps, ``S`` at ``t = 0`` down to 0 at
         ``t = 1`` (as DDPM's step labels); ``sampler`` is ``"forward"``.
+
+    Examples
+    --------
+    .. manim:: ForwardTrajectoryExample
+        :save_last_frame:
+
+        from manim_diffusion import DistributionCloud, forward_trajectory, make_dataset
+
+        class ForwardTrajectoryExample(Scene):
+            def construct(self):
+                data = make_dataset("smiley", 1500, seed=0)
+                run = forward_trajectory(data, "linear", steps=50, seed=0)
+                for col, t in enumerate([1.0, 0.8, 0.6, 0.0]):
+                    axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=3.2,
+                                y_length=3.2).set_opacity(0)
+                    axes.move_to((col - 1.5) * 3.4 * RIGHT)
+                    self.add(DistributionCloud(run, time=t, axes=axes, radius=0.015),
+                             Text(f"t = {t}", font_size=24).next_to(axes, UP))
+                self.add(Text("data  →  noise", font_size=28).to_edge(DOWN, buff=1))
     """
     x0 = np.asarray(data, dtype=np.float64)
     if x0.ndim != 2 or len(x0) == 0:

@@ -46,6 +46,33 @@ class Density(Protocol):
     of ``log_prob``) shape ``(N, D)``. Optional attributes used when present:
     ``dim`` (D, for walks started from ``n``) and ``lipschitz`` (a bound on the
     curvature of ``-log_prob``, to reject step sizes that would diverge).
+
+    Examples
+    --------
+    Any class with these two methods is a density: here an elongated Gaussian in
+    numpy, sampled by :func:`langevin_walk`.
+
+    .. manim:: DensityExample
+        :save_last_frame:
+
+        from manim_diffusion import DistributionCloud, langevin_walk
+
+        class StretchedGaussian:  # a Density
+            dim = 2
+            scales = np.array([2.0, 0.5])
+
+            def log_prob(self, x):
+                return -0.5 * ((x / self.scales) ** 2).sum(axis=1)
+
+            def score(self, x):
+                return -x / self.scales**2
+
+        class DensityExample(Scene):
+            def construct(self):
+                run = langevin_walk(StretchedGaussian(), n=2000, steps=200, step_size=0.05,
+                                    seed=0)
+                axes = Axes(x_range=[-6, 6], y_range=[-3, 3], x_length=12, y_length=6)
+                self.add(axes, DistributionCloud(run.final, axes=axes, radius=0.02))
     """
 
     def log_prob(self, x: ArrayLike) -> ArrayLike:
@@ -60,7 +87,7 @@ class Density(Protocol):
 def _as_tensor(x: ArrayLike, dim: int | None = None) -> tuple[torch.Tensor, bool]:
     """``x`` as a float64 tensor of shape (N, D), and whether it came as numpy."""
     is_numpy = not isinstance(x, torch.Tensor)
-    xt = torch.as_tensor(np.asarray(x, dtype=np.float64)) if is_numpy else x.double()
+    xt = x.double() if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x, np.float64))
     _check_points(tuple(xt.shape), dim)
     return xt, is_numpy
 
@@ -68,7 +95,7 @@ def _as_tensor(x: ArrayLike, dim: int | None = None) -> tuple[torch.Tensor, bool
 def _as_array(x: ArrayLike, dim: int | None = None) -> tuple[np.ndarray, torch.Tensor | None]:
     """``x`` as a float64 array of shape (N, D), and the tensor it came as (if one)."""
     like = x if isinstance(x, torch.Tensor) else None
-    arr = x.detach().cpu().double().numpy() if like is not None else np.asarray(x, np.float64)
+    arr = like.detach().cpu().double().numpy() if like is not None else np.asarray(x, np.float64)
     _check_points(arr.shape, dim)
     return arr, like
 
@@ -104,6 +131,25 @@ class MixtureDensity:
         The Gaussian mixture.
     t
         Library time in ``[0, 1]`` (0 = noise, 1 = data).
+
+    Examples
+    --------
+    The ``three_dots`` mixture, noised (t = 0.8) and clean (t = 1):
+
+    .. manim:: MixtureDensityExample
+        :save_last_frame:
+
+        from manim_diffusion import DensityHeatmap, GaussianMixture, MixtureDensity
+
+        class MixtureDensityExample(Scene):
+            def construct(self):
+                gm = GaussianMixture.three_dots()
+                for t, side in [(0.8, LEFT), (1.0, RIGHT)]:
+                    axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=5.5,
+                                y_length=5.5, tips=False).shift(3.4 * side + 0.4 * DOWN)
+                    self.add(DensityHeatmap(MixtureDensity(gm, t=t), axes=axes,
+                                            colorbar=False),
+                             Text(f"MixtureDensity(gm, t={t})", font_size=24).next_to(axes, UP))
     """
 
     def __init__(self, mixture: GaussianMixture, t: float = 1.0) -> None:
@@ -210,6 +256,24 @@ class FunctionDensity:
         constant) of shape ``(N,)``, differentiably.
     dim
         The dimension D of the points.
+
+    Examples
+    --------
+    A ring of radius 2 written as one line of torch, and Langevin samples of it:
+
+    .. manim:: FunctionDensityExample
+        :save_last_frame:
+
+        from manim_diffusion import (DensityHeatmap, DistributionCloud, FunctionDensity,
+                                     langevin_walk)
+
+        class FunctionDensityExample(Scene):
+            def construct(self):
+                ring = FunctionDensity(lambda x: -((x.norm(dim=1) - 2) ** 2) / 0.1)
+                run = langevin_walk(ring, n=1000, steps=200, step_size=0.005, seed=0)
+                axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=7, y_length=7)
+                self.add(DensityHeatmap(ring, axes=axes, colorbar=False),
+                         DistributionCloud(run.final, axes=axes, radius=0.02, color=WHITE))
     """
 
     def __init__(self, log_p: Callable[[torch.Tensor], torch.Tensor], dim: int = 2) -> None:
@@ -249,7 +313,35 @@ class FunctionDensity:
 
 
 def as_density(density: Density | GaussianMixture) -> Density:
-    """A known density: a :class:`GaussianMixture` becomes its clean density (t = 1)."""
+    """A known density: a :class:`GaussianMixture` becomes its clean density (t = 1).
+
+    Parameters
+    ----------
+    density
+        A :class:`Density` (returned as it is) or a :class:`GaussianMixture` (returned
+        as its :class:`MixtureDensity` at t = 1); anything else raises ``TypeError``.
+
+    Examples
+    --------
+    Random points coloured by the log density of the ``three_dots`` mixture:
+
+    .. manim:: AsDensityExample
+        :save_last_frame:
+
+        from manim_diffusion import DistributionCloud, GaussianMixture, as_density
+
+        class AsDensityExample(Scene):
+            def construct(self):
+                density = as_density(GaussianMixture.three_dots())  # a MixtureDensity
+                axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=7, y_length=7)
+                points = np.random.default_rng(0).uniform(-3, 3, size=(3000, 2))
+                self.add(DistributionCloud(points, axes=axes.shift(RIGHT), radius=0.03,
+                                           values=density.log_prob(points),
+                                           value_range=(-12, 0),
+                                           colormap=[GREY_E, TEAL, YELLOW]))
+                self.add(Paragraph(f"as_density(gm): {type(density).__name__}",
+                                   "colour: log_prob", font_size=24).to_corner(UL))
+    """
     if isinstance(density, GaussianMixture):
         return MixtureDensity(density, 1.0)
     if not all(callable(getattr(density, m, None)) for m in ("log_prob", "score")):
@@ -319,6 +411,26 @@ def smiley_density(
     -------
     GaussianMixture
         Use it with :class:`MixtureDensity` (or :func:`langevin_walk` directly).
+
+    Examples
+    --------
+    .. manim:: SmileyDensityExample
+        :save_last_frame:
+
+        from manim_diffusion import (DensityHeatmap, DistributionCloud, MixtureDensity,
+                                     smiley_density)
+
+        class SmileyDensityExample(Scene):
+            def construct(self):
+                mixture = smiley_density(width=0.1)
+                axes = Axes(x_range=[-2.5, 2.5], y_range=[-2.5, 2.5], x_length=5.5,
+                            y_length=5.5, tips=False)
+                left, right = axes.copy().shift(3.4 * LEFT), axes.copy().shift(3.4 * RIGHT)
+                self.add(DensityHeatmap(MixtureDensity(mixture), axes=left, colorbar=False),
+                         DistributionCloud(mixture.sample(2000, seed=0), axes=right,
+                                           radius=0.02),
+                         Text("its density", font_size=26).next_to(left, UP),
+                         Text("2000 samples", font_size=26).next_to(right, UP))
     """
     width = float(width)
     if not (np.isfinite(width) and width > 0):
@@ -348,7 +460,9 @@ def smiley_density(
 class LangevinRun:
     """A recorded Langevin walk: the trajectory and each step split in two.
 
-    Attributes
+    Made by :func:`langevin_walk`; the fields are also its attributes.
+
+    Parameters
     ----------
     trajectory
         The walkers' positions: ``times`` evenly from 0 to 1 over the iterations,
@@ -362,6 +476,31 @@ class LangevinRun:
         kicks[r]`` up to rounding.
     step_size, temperature, noise
         The walk's settings.
+
+    Examples
+    --------
+    Three walkers' current steps split into the gradient step (yellow) and the noise
+    kick (pink), and the mean length of each over the whole run:
+
+    .. manim:: LangevinRunExample
+        :save_last_frame:
+
+        from manim_diffusion import GaussianMixture, LangevinWalker, langevin_walk
+
+        class LangevinRunExample(Scene):
+            def construct(self):
+                run = langevin_walk(GaussianMixture.three_dots(), n=500, steps=100,
+                                    step_size=0.01, seed=0, record_every=10)
+                axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=7, y_length=7)
+                self.add(LangevinWalker(run, time=0.15, axes=axes.shift(2 * LEFT),
+                                        shown=[0, 1, 2], arrows=True, arrow_scale=2,
+                                        trail=False))
+                drift = np.linalg.norm(run.drift, axis=-1).mean()
+                kick = np.linalg.norm(run.kicks, axis=-1).mean()
+                lines = VGroup(
+                    Text(f"mean |drift| per row: {drift:.3f}", color=YELLOW, font_size=24),
+                    Text(f"mean |kick| per row: {kick:.3f}", color=PINK, font_size=24))
+                self.add(lines.arrange(DOWN, aligned_edge=LEFT).to_corner(UR))
     """
 
     trajectory: Trajectory
@@ -414,7 +553,7 @@ class LangevinRun:
                            self.step_size, self.temperature, self.noise)
 
 
-def _positive_int(name: str, value: int) -> int:
+def _positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
@@ -519,6 +658,25 @@ def langevin_walk(
         On a step size that is not positive and finite or too large for the density,
         a start with NaNs or of the wrong shape, a score of the wrong shape or not
         finite, or walkers that diverge.
+
+    Examples
+    --------
+    .. manim:: LangevinWalkExample
+        :save_last_frame:
+
+        from manim_diffusion import (DistributionCloud, GaussianMixture, LangevinWalker,
+                                     langevin_walk)
+
+        class LangevinWalkExample(Scene):
+            def construct(self):
+                gm = GaussianMixture.three_dots()
+                run = langevin_walk(gm, n=1000, steps=300, step_size=0.01, seed=0)
+                axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=7, y_length=7)
+                self.add(DistributionCloud(run.trajectory.at(0.0), axes=axes, color=GREY_B,
+                                           radius=0.015),
+                         LangevinWalker(run, time=1.0, axes=axes, radius=0.02))
+                self.add(Text("start (grey) and after 300 steps (blue)",
+                              font_size=26).to_corner(UL))
     """
     dens = as_density(density)
     steps = _positive_int("steps", steps)

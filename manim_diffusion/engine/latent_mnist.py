@@ -12,7 +12,7 @@ import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -82,8 +82,10 @@ LATENTS_NAME = "mnist_test_latents"
 #: Weights are stored in float16 (half the bytes; the network runs in float32).
 STORAGE_DTYPE = torch.float16
 
+_ModuleT = TypeVar("_ModuleT", bound=torch.nn.Module)
 
-def round_to_storage(module: torch.nn.Module) -> torch.nn.Module:
+
+def round_to_storage(module: _ModuleT) -> _ModuleT:
     """Round ``module``'s float weights to what a float16 file keeps, in place.
 
     Do it before measuring or encoding, so the figures and the latent codes are
@@ -188,6 +190,57 @@ def guided_fractions(
     Each class is sampled on the latent plane with classifier-free guidance at
     ``guidance``, decoded by ``vae`` and read by ``classifier``. At guidance 0 the
     model is unconditional, so the share is about the class's share of the data.
+
+    Parameters
+    ----------
+    model
+        A class-conditional diffusion model on the latent plane (trained with label
+        dropout, so it also predicts unconditionally).
+    vae
+        Decodes the samples.
+    classifier
+        Reads the decoded samples.
+    per_class
+        Samples drawn for each class.
+    guidance
+        Classifier-free guidance scale (0: unconditional, 1: conditional, more:
+        pushed further towards the class).
+    sampler, steps
+        How to sample.
+    seed
+        Seeds the samples.
+    classes
+        The classes to measure.
+
+    Returns
+    -------
+    np.ndarray
+        ``(len(classes),)``: the share of each class's samples read as that class.
+
+    Examples
+    --------
+    .. manim:: GuidedFractionsExample
+
+        from manim_diffusion import MNIST_PALETTE, guided_fractions, load_latent_mnist
+
+        class GuidedFractionsExample(Scene):
+            def construct(self):
+                kit = load_latent_mnist()
+                unguided, guided = (guided_fractions(kit.model, kit.vae, kit.classifier,
+                                                     per_class=40, guidance=g, steps=20)
+                                    for g in (0.0, 3.0))
+                bars = VGroup()
+                for d in range(10):
+                    for share, opacity in ((unguided[d], 0.35), (guided[d], 1.0)):
+                        bars.add(Rectangle(width=0.3, height=max(4 * share, 0.02),
+                                           fill_color=MNIST_PALETTE[d], fill_opacity=opacity,
+                                           stroke_width=0))
+                bars.arrange(RIGHT, buff=0.06, aligned_edge=DOWN).shift(0.3 * DOWN)
+                for d in range(10):
+                    self.add(Text(str(d), font_size=26).next_to(bars[2 * d : 2 * d + 2], DOWN))
+                key = Text("share read as the class: guidance 0 (faint) and 3 (solid)",
+                           font_size=26).to_edge(UP)
+                self.add(bars, key)
     """
     wanted = np.repeat(np.asarray(classes, dtype=np.int64), per_class)
     traj = sample(
@@ -203,7 +256,11 @@ def guided_fractions(
 class LatentMNIST:
     """The shipped latent-diffusion MNIST kit: decode any point of the latent plane.
 
-    Attributes
+    Made by :func:`load_latent_mnist`. :meth:`sample` draws latent points of chosen
+    digits with guidance, :meth:`decode` turns any points into images, :meth:`encode`
+    and :meth:`classify` go the other way.
+
+    Parameters
     ----------
     vae
         The 2D-latent VAE (encoder and decoder).
@@ -223,6 +280,36 @@ class LatentMNIST:
         The latent codes (float32 ``(S, K, 2)``) of K fixed training digits at S
         moments of the VAE's training, the step of each and the digits' labels: the
         latent organising itself by class. None in files made without snapshots.
+
+    Attributes
+    ----------
+    digit_codes
+        The latent codes of ``digits``, ``(M, 2)``.
+
+    Examples
+    --------
+    One sample of each digit, from noise to its class on the latent plane, and the
+    images its end points decode to.
+
+    .. manim:: LatentMNISTExample
+
+        import numpy as np
+        from manim_diffusion import (DistributionCloud, MNIST_PALETTE, TrajectoryTracer,
+                                     load_latent_mnist)
+
+        class LatentMNISTExample(Scene):
+            def construct(self):
+                kit = load_latent_mnist()
+                run = kit.sample(np.arange(10), steps=25, seed=2)  # one per digit
+                axes = Axes(x_range=[-4.5, 4.5], y_range=[-4.5, 4.5], x_length=6,
+                            y_length=6).to_edge(UP, buff=0.1)
+                codes = DistributionCloud(kit.codes, axes=axes, labels=kit.labels,
+                                          palette=MNIST_PALETTE, radius=0.01, opacity=0.3)
+                paths = TrajectoryTracer(run, axes=axes, n_paths=10, palette=MNIST_PALETTE,
+                                         stroke_width=3, head_radius=0.08)
+                images = kit.decode(run.final)  # (10, 28, 28)
+                row = ImageMobject(np.uint8(255 * np.hstack(images))).set(width=10)
+                self.add(axes, codes, paths, row.to_edge(DOWN, buff=0.15))
     """
 
     vae: VAE
@@ -287,6 +374,42 @@ def load_latent_mnist(directory: str | os.PathLike[str] | None = None) -> Latent
 
     Loaded once per folder and kept (the arrays are read-only); ``directory`` is the
     ``pretrained/`` folder by default.
+
+    Parameters
+    ----------
+    directory
+        A folder holding the four files and their ``manifest.json`` (see
+        ``manim-diffusion list``); the shipped ``pretrained/`` by default.
+
+    Returns
+    -------
+    LatentMNIST
+        The kit.
+
+    Examples
+    --------
+    Everything ships with the package, no MNIST needed: the latent codes of the
+    10,000 test digits, and real test digits.
+
+    .. manim:: LoadLatentMNISTExample
+
+        import numpy as np
+        from manim_diffusion import DistributionCloud, MNIST_PALETTE, load_latent_mnist
+
+        class LoadLatentMNISTExample(Scene):
+            def construct(self):
+                kit = load_latent_mnist()
+                axes = Axes(x_range=[-4.5, 4.5], y_range=[-4.5, 4.5], x_length=7,
+                            y_length=7).to_edge(LEFT)
+                codes = DistributionCloud(kit.codes, axes=axes, labels=kit.labels,
+                                          palette=MNIST_PALETTE, radius=0.015)
+                firsts = np.stack([kit.digits[kit.digit_labels == d][:6] for d in range(10)])
+                sheet = firsts.transpose(0, 2, 1, 3).reshape(10 * 28, 6 * 28)  # a row per digit
+                digits = ImageMobject(sheet).set(height=7).to_edge(RIGHT, buff=0.8)
+                self.add(axes, codes, digits)
+                for d in range(10):  # each row's digit, in its colour on the plane
+                    name = Text(str(d), font_size=24, color=MNIST_PALETTE[d])
+                    self.add(name.move_to(digits.get_corner(UL) + [-0.3, -0.7 * (d + 0.5), 0]))
     """
     folder = Path(directory) if directory is not None else pretrained_dir()
     return _load(str(folder.resolve()))
@@ -299,20 +422,27 @@ def _load(folder: str) -> LatentMNIST:
     classifier = load_classifier(shipped_file(CLASSIFIER_NAME, directory, kind="classifier"))
     model = load_pretrained(LATENT_MODEL_NAME, directory)
     arrays = load_arrays(shipped_file(LATENTS_NAME, directory, kind="arrays"))
-    out = {
-        "codes": arrays["codes"].astype(np.float32),
-        "labels": arrays["labels"].astype(np.int64),
-        "digits": arrays["digits"].astype(np.uint8),
-        "digit_labels": arrays["digit_labels"].astype(np.int64),
-        "digit_index": arrays["digit_index"].astype(np.int64),
-    }
-    if "snapshot_codes" in arrays:
-        out["snapshot_codes"] = arrays["snapshot_codes"].astype(np.float32)
-        out["snapshot_steps"] = arrays["snapshot_steps"].astype(np.int64)
-        out["snapshot_labels"] = arrays["snapshot_labels"].astype(np.int64)
-    for value in out.values():
+
+    def frozen(name: str, dtype: type[np.generic]) -> np.ndarray:
+        value = arrays[name].astype(dtype)
         value.setflags(write=False)
-    return LatentMNIST(vae=vae, model=model, classifier=classifier, **out)
+        return value
+
+    snapshots = "snapshot_codes" in arrays
+    return LatentMNIST(
+        vae=vae,
+        model=model,
+        classifier=classifier,
+        codes=frozen("codes", np.float32),
+        labels=frozen("labels", np.int64),
+        digits=frozen("digits", np.uint8),
+        digit_labels=frozen("digit_labels", np.int64),
+        digit_index=frozen("digit_index", np.int64),
+        snapshot_codes=frozen("snapshot_codes", np.float32) if snapshots else None,
+        snapshot_steps=frozen("snapshot_steps", np.int64) if snapshots else None,
+        snapshot_labels=frozen("snapshot_labels", np.int64) if snapshots else None,
+    )
 
 
+# mypy knows no attributes set on a function after its definition
 load_latent_mnist.cache_clear = _load.cache_clear  # type: ignore[attr-defined]

@@ -170,6 +170,41 @@ def load_mnist(
     MNISTError
         When the files are missing, truncated, of the wrong kind (magic number), of
         mismatched counts, or (with ``verify``) not the official data.
+
+    Examples
+    --------
+    MNIST itself does not ship (``load_mnist("~/data/mnist")`` reads a downloaded
+    copy); scenes use :func:`load_latent_mnist` instead. Here a small IDX set is
+    written from the 300 real test digits that do ship, and read back.
+
+    .. manim:: LoadMNISTExample
+
+        import gzip
+        import tempfile
+        from pathlib import Path
+
+        import numpy as np
+        from manim_diffusion import load_latent_mnist, load_mnist
+
+        def write_idx(path, array):
+            # IDX: magic number (unsigned bytes, number of dimensions), sizes, bytes
+            sizes = [(0x800 + array.ndim).to_bytes(4, "big")]
+            sizes += [n.to_bytes(4, "big") for n in array.shape]
+            with gzip.open(path, "wb") as f:
+                f.write(b"".join(sizes) + array.astype(np.uint8).tobytes())
+
+        class LoadMNISTExample(Scene):
+            def construct(self):
+                kit = load_latent_mnist()
+                with tempfile.TemporaryDirectory() as folder:
+                    write_idx(Path(folder, "t10k-images-idx3-ubyte.gz"), kit.digits[:40])
+                    write_idx(Path(folder, "t10k-labels-idx1-ubyte.gz"), kit.digit_labels[:40])
+                    # a subset of the test split: verify=False skips the official hash
+                    images, labels = load_mnist(folder, split="test", verify=False)
+                sheet = images.reshape(4, 10, 28, 28).transpose(0, 2, 1, 3).reshape(112, 280)
+                digits = ImageMobject(sheet).set(width=10).shift(0.4 * UP)
+                read = Text(" ".join(map(str, labels[:10])) + "  ...", font_size=30)
+                self.add(digits, read.next_to(digits, DOWN, buff=0.4))
     """
     if split not in MNIST_FILES:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")

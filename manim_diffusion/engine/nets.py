@@ -13,6 +13,8 @@ __all__ = ["TimeEmbedding", "MLPDenoiser"]
 class TimeEmbedding(nn.Module):
     """Sinusoidal features of library time ``t`` in [0, 1] (scaled by ``scale``)."""
 
+    freqs: torch.Tensor  # a buffer, registered in __init__
+
     def __init__(self, dim: int = 64, scale: float = 1000.0) -> None:
         super().__init__()
         if dim < 2 or dim % 2:
@@ -44,6 +46,30 @@ class MLPDenoiser(nn.Module):
         embedding is added to the time embedding; label -1 (or none given) uses an
         extra "no class" embedding, the unconditional branch of classifier-free
         guidance.
+
+    Examples
+    --------
+    The net's raw output for an ``"eps"`` model, the predicted noise, before and
+    after training:
+
+    .. manim:: MLPDenoiserExample
+        :save_last_frame:
+
+        import torch
+        from manim_diffusion import DiffusionModel, DriftField, MLPDenoiser, load_pretrained
+
+        class MLPDenoiserExample(Scene):
+            def construct(self):
+                torch.manual_seed(0)  # the initial weights
+                untrained = DiffusionModel(MLPDenoiser(hidden=128, layers=3), "linear", "eps")
+                trained = load_pretrained("smiley_ddpm")  # the same MLPDenoiser, trained
+                for model, side, title in [(untrained, LEFT, "untrained MLPDenoiser"),
+                                           (trained, RIGHT, "trained (smiley_ddpm)")]:
+                    axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=5, y_length=5,
+                                tips=False).shift(3.4 * side + 0.1 * DOWN)
+                    self.add(DriftField(model, "eps", time=0.9, axes=axes, density=15),
+                             Text(title, font_size=26).next_to(axes, UP))
+                self.add(Text("predicted noise at t = 0.9", font_size=22).to_edge(DOWN))
     """
 
     def __init__(
@@ -124,9 +150,10 @@ class MLPDenoiser(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         key = (n, dtype, device)
         if getattr(self, "_workspace_key", None) != key:
-            hidden = self.config["hidden"]
-            self._workspace = tuple(
-                torch.empty((n, hidden), dtype=dtype, device=device) for _ in range(2)
+            shape = (n, self.config["hidden"])
+            self._workspace = (
+                torch.empty(shape, dtype=dtype, device=device),
+                torch.empty(shape, dtype=dtype, device=device),
             )
             self._workspace_key = key
-        return self._workspace  # type: ignore[return-value]
+        return self._workspace

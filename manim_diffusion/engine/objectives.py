@@ -44,7 +44,10 @@ _NEEDS_VP = ("eps", "v", "score")
 class Prediction:
     """The model's view of a noisy batch ``x`` at time ``t``.
 
-    Attributes
+    Returned by ``predict(x, t)`` of every predictor; the fields are also its
+    attributes, and :attr:`score` and :attr:`velocity` follow from them.
+
+    Parameters
     ----------
     x0
         Predicted clean points, shape ``(N, D)``.
@@ -54,6 +57,30 @@ class Prediction:
         The schedule's factors at ``t`` (tensors broadcastable to ``(N, 1)``).
     d_alpha, d_sigma
         Their time derivatives, for the velocity.
+
+    Examples
+    --------
+    Noisy points at t = 0.9 and the model's guess of their clean versions:
+
+    .. manim:: PredictionExample
+        :save_last_frame:
+
+        import torch
+        from manim_diffusion import (DistributionCloud, forward_trajectory, load_pretrained,
+                                     make_dataset)
+
+        class PredictionExample(Scene):
+            def construct(self):
+                model = load_pretrained("smiley_ddpm")
+                data = make_dataset("smiley", 1500, seed=0)
+                noisy = forward_trajectory(data, model.schedule, steps=20, seed=0).at(0.9)
+                pred = model.predict(torch.as_tensor(noisy), 0.9)
+                for points, side, title in [(noisy, LEFT, "noisy x at t = 0.9"),
+                                            (pred.x0.numpy(), RIGHT, "pred.x0")]:
+                    axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=5.5,
+                                y_length=5.5, tips=False).shift(3.4 * side + 0.4 * DOWN)
+                    self.add(axes, DistributionCloud(points, axes=axes, radius=0.02),
+                             Text(title, font_size=26).next_to(axes, UP))
     """
 
     x0: torch.Tensor
@@ -128,9 +155,32 @@ class DiffusionModel(nn.Module):
     ----------
     num_classes
         Number of classes the net is conditioned on (0 for an unconditional model).
+
+    Examples
+    --------
+    A shipped flow-matching model: its velocity field at t = 0.7 and its samples.
+
+    .. manim:: DiffusionModelExample
+        :save_last_frame:
+
+        from manim_diffusion import DistributionCloud, DriftField, load_pretrained, sample
+
+        class DiffusionModelExample(Scene):
+            def construct(self):
+                model = load_pretrained("smiley_flow")  # a DiffusionModel
+                axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=7, y_length=7)
+                axes.shift(RIGHT)
+                samples = sample(model, "euler", steps=20, n=1500, seed=0).final
+                self.add(DriftField(model, "velocity", time=0.7, axes=axes, density=21),
+                         DistributionCloud(samples, axes=axes, radius=0.02, opacity=0.7))
+                info = Paragraph(f"objective: {model.objective}",
+                                 f"schedule: {model.schedule.name}", font_size=26)
+                self.add(info.to_corner(UL))
     """
 
-    def __init__(self, net: nn.Module, schedule: Schedule | str = "linear", objective: str = "eps"):
+    def __init__(
+        self, net: nn.Module, schedule: Schedule | str = "linear", objective: str = "eps"
+    ) -> None:
         super().__init__()
         if objective not in OBJECTIVES:
             raise ValueError(
@@ -177,7 +227,8 @@ class DiffusionModel(nn.Module):
         td = t.double()
         alpha, sigma = self.schedule._alpha_sigma(td)
         d_alpha, d_sigma = self.schedule._d_alpha_sigma(td)
-        return tuple(c.to(t.dtype) for c in (alpha, sigma, d_alpha, d_sigma))  # type: ignore[return-value]
+        dtype = t.dtype
+        return alpha.to(dtype), sigma.to(dtype), d_alpha.to(dtype), d_sigma.to(dtype)
 
     def predict(
         self,
@@ -222,7 +273,9 @@ class DiffusionModel(nn.Module):
             raise AssertionError(self.objective)
         return Prediction(x0, eps, alpha, sigma, d_alpha, d_sigma)
 
-    def _run_net(self, x: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None):
+    def _run_net(
+        self, x: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None
+    ) -> torch.Tensor:
         first = next(self.net.parameters(), None)
         dtype = x.dtype if first is None else first.dtype
         if dtype == x.dtype:
@@ -256,6 +309,35 @@ class GuidedModel:
     ``predict`` runs the unconditional and the conditional branch in one batch and
     returns ``uncond + scale (cond - uncond)``. Scale 0 is the unconditional model,
     1 the plain conditional one.
+
+    Parameters
+    ----------
+    model
+        A class-conditional :class:`DiffusionModel` (``num_classes > 0``), trained with
+        label dropout so that it knows the unconditional branch too.
+    labels
+        The class to steer every sample towards (an int), or one per sample (a tensor
+        of shape ``(N,)``).
+    scale
+        The guidance scale, at least 0.
+
+    Examples
+    --------
+    .. manim:: GuidedModelExample
+        :save_last_frame:
+
+        from manim_diffusion import DistributionCloud, GuidedModel, load_pretrained, sample
+
+        class GuidedModelExample(Scene):
+            def construct(self):
+                model = load_pretrained("three_dots_cond")
+                points = [sample(GuidedModel(model, labels=k, scale=3.0), "ddim", steps=20,
+                                 n=500, seed=k).final for k in range(3)]
+                labels = np.repeat(np.arange(3), 500)
+                axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=7, y_length=7)
+                self.add(axes, DistributionCloud(np.concatenate(points), axes=axes,
+                                                 labels=labels, palette=[RED, GREEN, BLUE]))
+                self.add(Text("guided to class 0, 1, 2 (scale 3)", font_size=26).to_corner(UL))
     """
 
     def __init__(self, model: DiffusionModel, labels: torch.Tensor | int, scale: float) -> None:
@@ -277,6 +359,7 @@ class GuidedModel:
         if self.scale == 0.0:
             return self.model.predict(x, t)
         lab = self.model._labels(self.labels, x)
+        assert lab is not None  # None only for labels=None, and self.labels is never None
         if self.scale == 1.0:
             return self.model.predict(x, t, lab)
         n = x.shape[0]

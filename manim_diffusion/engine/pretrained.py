@@ -10,11 +10,12 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
 
+from .nets import MLPDenoiser
 from .objectives import DiffusionModel
 from .train import TrainConfig, build_model
 
@@ -104,7 +105,42 @@ def read_manifest(
 
 
 def list_pretrained(directory: Path | None = None, section: str = "models") -> list[dict[str, Any]]:
-    """The manifest entries of the shipped checkpoints (or other files), sorted by name."""
+    """The manifest entries of the shipped checkpoints (or other files), sorted by name.
+
+    Each entry is a dict with the ``name``, ``file``, ``sha256`` and, for the 2D models,
+    ``dataset``, ``objective``, ``schedule``, ``network``, ``training`` and ``metric``
+    (the energy distance reached and its floor).
+
+    Parameters
+    ----------
+    directory
+        The folder with ``manifest.json``; by default the shipped ``pretrained/``.
+    section
+        ``"models"`` (the 2D diffusion checkpoints) or ``"files"`` (the MNIST VAE,
+        classifier, latent model and latent codes).
+
+    Examples
+    --------
+    .. manim:: ListPretrainedExample
+        :save_last_frame:
+
+        from manim_diffusion import list_pretrained
+
+        class ListPretrainedExample(Scene):
+            def construct(self):
+                bars = VGroup()
+                for entry in list_pretrained():
+                    metric = entry["metric"]
+                    bar = Rectangle(width=1.2, height=1200 * metric["energy_distance"],
+                                    fill_opacity=0.8, color=BLUE)
+                    floor = Line(0.8 * LEFT, 0.8 * RIGHT, color=YELLOW, stroke_width=6)
+                    floor.move_to(bar.get_bottom() + 1200 * metric["floor"] * UP)
+                    name = Text(entry["name"], font_size=20).next_to(bar, DOWN)
+                    bars.add(VGroup(bar, floor, name))
+                self.add(bars.arrange(RIGHT, buff=0.8, aligned_edge=DOWN).move_to(ORIGIN),
+                         Text("energy distance (blue) and its floor (yellow)", font_size=26)
+                         .to_edge(UP))
+    """
     return [e for _, e in sorted(read_manifest(directory, section).items())]
 
 
@@ -135,12 +171,62 @@ def save_checkpoint(
 
     The file holds only tensors, numbers and strings, so it loads with
     ``torch.load(weights_only=True)``. Returns its sha256.
+
+    Parameters
+    ----------
+    model
+        The model to save (its net must be an
+        :class:`~manim_diffusion.engine.nets.MLPDenoiser`).
+    config
+        The :class:`~manim_diffusion.engine.train.TrainConfig` it was trained with;
+        :func:`load_checkpoint` rebuilds the net from it.
+    path
+        The file to write (its folder is made if missing).
+    extra
+        Plain data stored beside the weights (e.g. ``{"dataset": "smiley"}``, which
+        :func:`load_checkpoint` puts back as ``model.dataset``).
+
+    Returns
+    -------
+    str
+        The file's sha256 (hex), for :func:`load_checkpoint` or a manifest.
+
+    Examples
+    --------
+    A tiny model trained, saved and loaded back (its hash checked):
+
+    .. manim:: SaveCheckpointExample
+        :save_last_frame:
+
+        import tempfile
+        from pathlib import Path
+        from manim_diffusion import (DistributionCloud, TrainConfig, load_checkpoint,
+                                     make_dataset, sample, save_checkpoint, train)
+
+        class SaveCheckpointExample(Scene):
+            def construct(self):
+                config = TrainConfig(steps=300, batch_size=128, lr=0.02, ema_decay=0.9,
+                                     hidden=64, layers=2, objective="flow", schedule="flow",
+                                     threads=1)
+                result = train(make_dataset("three_dots", 2000, seed=0), config,
+                               progress=False)
+                with tempfile.TemporaryDirectory() as folder:
+                    path = Path(folder) / "three_dots_tiny.pt"
+                    digest = save_checkpoint(result.model, config, path,
+                                             extra={"dataset": "three_dots"})
+                    size = path.stat().st_size
+                    model = load_checkpoint(path, sha256=digest)
+                points = sample(model, "euler", steps=20, n=2000, seed=0).final
+                self.add(DistributionCloud(points, radius=0.02),
+                         Paragraph(f"{path.name}: {size // 1024} KB",
+                                   f"sha256 {digest[:16]}...", font_size=24).to_corner(UL))
     """
     path = Path(path)
     payload = {
         "format": FORMAT,
         "config": config.to_dict(),
-        "dim": int(model.net.config["dim"]),
+        # checkpoints hold an MLPDenoiser (load_checkpoint rebuilds one from the config)
+        "dim": int(cast(MLPDenoiser, model.net).config["dim"]),
         "extra": dict(extra or {}),
         "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
     }
@@ -178,6 +264,50 @@ def load_checkpoint(path: str | os.PathLike[str], sha256: str | None = None) -> 
 
     Only tensors and plain data are read (``weights_only=True``): a file that
     carries pickled code is refused.
+
+    Parameters
+    ----------
+    path
+        A file written by :func:`save_checkpoint`.
+    sha256
+        Its expected hash (hex); a file that does not match raises
+        :class:`CheckpointError`. ``None`` skips the check.
+
+    Returns
+    -------
+    DiffusionModel
+        The model in eval mode, without gradients; ``model.dataset`` is the
+        ``"dataset"`` of the checkpoint's ``extra`` (or ``None``).
+
+    Examples
+    --------
+    A trained model and its copy loaded from disk sample the same points from the
+    same noise:
+
+    .. manim:: LoadCheckpointExample
+        :save_last_frame:
+
+        import tempfile
+        from pathlib import Path
+        from manim_diffusion import (DistributionCloud, TrainConfig, load_checkpoint,
+                                     make_dataset, sample, save_checkpoint, train)
+
+        class LoadCheckpointExample(Scene):
+            def construct(self):
+                config = TrainConfig(steps=300, batch_size=128, lr=0.02, ema_decay=0.9,
+                                     hidden=64, layers=2, objective="flow", schedule="flow",
+                                     threads=1)
+                data = make_dataset("three_dots", 2000, seed=0)
+                trained = train(data, config, progress=False).model
+                with tempfile.TemporaryDirectory() as folder:
+                    digest = save_checkpoint(trained, config, Path(folder) / "tiny.pt")
+                    loaded = load_checkpoint(Path(folder) / "tiny.pt", sha256=digest)
+                for model, side, title in [(trained, LEFT, "trained"), (loaded, RIGHT, "loaded")]:
+                    axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=5.5,
+                                y_length=5.5, tips=False).shift(3.4 * side + 0.4 * DOWN)
+                    points = sample(model, "euler", steps=20, n=1500, seed=0).final
+                    self.add(axes, DistributionCloud(points, axes=axes, radius=0.02),
+                             Text(title, font_size=26).next_to(axes, UP))
     """
     path = check_file(path, sha256)
     try:
@@ -204,6 +334,40 @@ def load_pretrained(name: str, directory: Path | None = None) -> DiffusionModel:
 
     Names of the "models" section and the diffusion models of the "files" section
     (the MNIST latent model) both work.
+
+    Parameters
+    ----------
+    name
+        A name of :func:`list_pretrained` (e.g. ``"smiley_ddpm"``; see
+        ``manim-diffusion list``), or the path of a ``.pt`` file.
+    directory
+        The folder with ``manifest.json``; by default the shipped ``pretrained/``.
+
+    Returns
+    -------
+    DiffusionModel
+        The model in eval mode, without gradients.
+
+    Examples
+    --------
+    Samples of every shipped 2D model:
+
+    .. manim:: LoadPretrainedExample
+        :save_last_frame:
+
+        from manim_diffusion import DistributionCloud, list_pretrained, load_pretrained, sample
+
+        class LoadPretrainedExample(Scene):
+            def construct(self):
+                names = [entry["name"] for entry in list_pretrained()]
+                for col, name in enumerate(names):
+                    model = load_pretrained(name)
+                    points = sample(model, "ddim", steps=20, n=1000, seed=0).final
+                    axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=2.6,
+                                y_length=2.6).set_opacity(0)
+                    axes.move_to((col - (len(names) - 1) / 2) * 2.8 * RIGHT)
+                    self.add(DistributionCloud(points, axes=axes, radius=0.012),
+                             Text(name, font_size=18).next_to(axes, UP))
     """
     directory = directory or pretrained_dir()
     manifest = read_manifest(directory)

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from .objectives import Prediction, Predictor, evals_per_call
+from .schedules import Schedule
 from .threads import SINGLE_THREAD_POINTS, limited_threads
 from .trajectory import Trajectory
 
@@ -55,12 +56,42 @@ GRIDS: dict[str, str] = {
 }
 
 
-def time_grid(steps: int, schedule=None, kind: str = "uniform") -> torch.Tensor:
+def time_grid(steps: int, schedule: Schedule | None = None, kind: str = "uniform") -> torch.Tensor:
     """``steps + 1`` library times rising from 0 (noise) to 1 (data).
 
     ``kind="logsnr"`` spaces the inner times evenly in log-SNR of ``schedule``
     (between its values at ``1 / steps`` and ``1 - 1 / (4 steps)``), which puts more
     steps near the data, where the paths bend.
+
+    Parameters
+    ----------
+    steps
+        Number of steps; the grid has ``steps + 1`` times.
+    schedule
+        The :class:`~manim_diffusion.engine.schedules.Schedule` whose log-SNR spaces a
+        ``"logsnr"`` grid (not needed for ``"uniform"``).
+    kind
+        One of :data:`GRIDS`: ``"uniform"`` or ``"logsnr"``.
+
+    Examples
+    --------
+    .. manim:: TimeGridExample
+        :save_last_frame:
+
+        from manim_diffusion import get_schedule, time_grid
+
+        class TimeGridExample(Scene):
+            def construct(self):
+                for row, kind in enumerate(["uniform", "logsnr"]):
+                    times = time_grid(20, get_schedule("linear"), kind=kind)
+                    line = NumberLine(x_range=[0, 1, 0.25], length=8).shift(1.5 * RIGHT)
+                    line.shift((1 - 2 * row) * UP)
+                    dots = VGroup(*(Dot(line.n2p(float(t)), radius=0.06, color=YELLOW)
+                                    for t in times))
+                    label = Text(f'kind="{kind}"', font_size=28).next_to(line, LEFT, buff=0.4)
+                    self.add(line, dots, label)
+                self.add(Text("t = 0: noise", font_size=24).move_to([-2.5, -2, 0]),
+                         Text("t = 1: data", font_size=24).move_to([5.5, -2, 0]))
     """
     if kind not in GRIDS:
         raise ValueError(f"unknown time grid {kind!r}; choose one of: {', '.join(GRIDS)}")
@@ -102,11 +133,13 @@ class _Run:
         return torch.randn(x.shape, generator=self.gen)
 
 
-#: A step from times[k] to times[k + 1]: new x, the prediction at times[k], evaluations.
-StepFn = Callable[[_Run, torch.Tensor, int, bool], tuple[torch.Tensor, Prediction, int]]
+#: What a step gives: new x, the prediction at times[k], network evaluations spent.
+StepOut = tuple[torch.Tensor, Prediction, int]
+#: A step from times[k] to times[k + 1].
+StepFn = Callable[[_Run, torch.Tensor, int, bool], StepOut]
 
 
-def _step_ddim(run: _Run, x: torch.Tensor, k: int, last: bool):
+def _step_ddim(run: _Run, x: torch.Tensor, k: int, last: bool) -> StepOut:
     """Generalised DDIM: ``x_b = alpha_b x0 + sqrt(sigma_b^2 - c^2) eps + c z``.
 
     ``c^2 = eta^2 sigma_b^2 (1 - SNR_a / SNR_b)``; eta = 1 is DDPM's posterior.
@@ -121,12 +154,12 @@ def _step_ddim(run: _Run, x: torch.Tensor, k: int, last: bool):
     return out, pred, 1
 
 
-def _step_euler(run: _Run, x: torch.Tensor, k: int, last: bool):
+def _step_euler(run: _Run, x: torch.Tensor, k: int, last: bool) -> StepOut:
     pred = run.predict(x, float(run.times[k]))
     return x + float(run.times[k + 1] - run.times[k]) * pred.velocity, pred, 1
 
 
-def _step_heun(run: _Run, x: torch.Tensor, k: int, last: bool):
+def _step_heun(run: _Run, x: torch.Tensor, k: int, last: bool) -> StepOut:
     ta, tb = float(run.times[k]), float(run.times[k + 1])
     pred = run.predict(x, ta)
     x_euler = x + (tb - ta) * pred.velocity
@@ -136,14 +169,14 @@ def _step_heun(run: _Run, x: torch.Tensor, k: int, last: bool):
     return x + 0.5 * (tb - ta) * (pred.velocity + v2), pred, 2
 
 
-def _step_midpoint(run: _Run, x: torch.Tensor, k: int, last: bool):
+def _step_midpoint(run: _Run, x: torch.Tensor, k: int, last: bool) -> StepOut:
     ta, tb = float(run.times[k]), float(run.times[k + 1])
     pred = run.predict(x, ta)
     x_mid = x + 0.5 * (tb - ta) * pred.velocity
     return x + (tb - ta) * run.predict(x_mid, 0.5 * (ta + tb)).velocity, pred, 2
 
 
-def _step_sde(run: _Run, x: torch.Tensor, k: int, last: bool):
+def _step_sde(run: _Run, x: torch.Tensor, k: int, last: bool) -> StepOut:
     """Euler-Maruyama on ``dx = (v + g^2 score / 2) dt + g dW``.
 
     ``v`` is the probability-flow velocity, so this is the reverse SDE of the
@@ -162,7 +195,7 @@ def _step_sde(run: _Run, x: torch.Tensor, k: int, last: bool):
     return x, pred, 1
 
 
-def _step_dpmpp_2m(run: _Run, x: torch.Tensor, k: int, last: bool):
+def _step_dpmpp_2m(run: _Run, x: torch.Tensor, k: int, last: bool) -> StepOut:
     """DPM-Solver++(2M) (Lu et al., 2022): exact in the linear part, x0-hat extrapolated."""
     pred = run.predict(x, float(run.times[k]))
     prev, run.prev_x0 = run.prev_x0, pred.x0
@@ -181,7 +214,7 @@ def _step_dpmpp_2m(run: _Run, x: torch.Tensor, k: int, last: bool):
     return x, pred, 1
 
 
-def _step_langevin(run: _Run, x: torch.Tensor, k: int, last: bool):
+def _step_langevin(run: _Run, x: torch.Tensor, k: int, last: bool) -> StepOut:
     """Annealed Langevin (Song and Ermon, 2019) on the marginal at ``times[k + 1]``.
 
     ``langevin_steps`` steps ``x += e score + sqrt(2 e) z`` with the step size
@@ -190,12 +223,12 @@ def _step_langevin(run: _Run, x: torch.Tensor, k: int, last: bool):
     not defined) is Tweedie's denoiser: x0-hat at the last noise level.
     """
     if last:
-        pred = run.predict(x, float(run.times[k]))
-        return pred.x0, pred, 1
+        final = run.predict(x, float(run.times[k]))
+        return final.x0, final, 1
     tb = float(run.times[k + 1])
     sigma = float(run.sigmas[k + 1])
     step = 2.0 * (run.langevin_snr * sigma) ** 2
-    pred = None
+    pred: Prediction | None = None
     for _ in range(run.langevin_steps):
         p = run.predict(x, tb)
         if pred is None:
@@ -320,6 +353,25 @@ def sample(
         ``times`` from 0 to 1, ``points`` of shape ``(steps + 1, n, dim)``,
         ``steps`` the sampler's integer step labels (T at noise down to 0 at data),
         ``predictions`` the x0-hat of each step, ``nfe`` the network evaluations.
+
+    Examples
+    --------
+    The samples of a shipped model and the paths of a few of them:
+
+    .. manim:: SampleExample
+        :save_last_frame:
+
+        from manim_diffusion import DistributionCloud, TrajectoryTracer, load_pretrained, sample
+
+        class SampleExample(Scene):
+            def construct(self):
+                run = sample(load_pretrained("smiley_ddpm"), "ddim", steps=30, n=2000, seed=0)
+                axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=7.5, y_length=7.5)
+                self.add(TrajectoryTracer(run, time=1.0, axes=axes, n_paths=40,
+                                          stroke_width=1.5),
+                         DistributionCloud(run, time=1.0, axes=axes, radius=0.02))
+                self.add(Text(f"{run.sampler}, {run.nfe} network calls",
+                              font_size=26).to_corner(UL))
     """
     if sampler not in SAMPLERS:
         raise ValueError(f"unknown sampler {sampler!r}; choose one of: {', '.join(SAMPLERS)}")

@@ -228,6 +228,25 @@ def fit_to_box(points: Any, size: float = 4.0) -> np.ndarray:
     np.ndarray
         The fitted points, shape ``(N, 2)``; float32 input stays float32, anything
         else becomes float64.
+
+    Examples
+    --------
+    .. manim:: FitToBoxExample
+        :save_last_frame:
+
+        from manim_diffusion import DistributionCloud, fit_to_box
+
+        class FitToBoxExample(Scene):
+            def construct(self):
+                rng = np.random.default_rng(0)
+                raw = rng.uniform(size=(1500, 2)) * [1.5, 0.6] + [-2.8, 1.2]  # off-centre
+                axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=7, y_length=7)
+                box = Square(side_length=axes.x_length * 4 / 6, color=GREY_B)
+                self.add(axes, box.move_to(axes.c2p(0, 0)),
+                         DistributionCloud(raw, axes=axes, color=GREY_B, radius=0.02),
+                         DistributionCloud(fit_to_box(raw, size=4.0), axes=axes, radius=0.02))
+                self.add(Paragraph("grey: raw", "blue: fit_to_box(raw)", "box: 4 x 4",
+                                   font_size=24).to_corner(UR))
     """
     arr = _as_path(points, "point set", least=1)
     size = _check_size(size)
@@ -284,6 +303,22 @@ def sample_curves(
         rot = np.array([[0, 1], [-1, 0]])  # +90 degrees on row vectors
         circle = np.stack([quarter @ np.linalg.matrix_power(rot, i) for i in range(4)])
         xy = sample_curves(circle, 1000)
+
+    The outlines of Manim mobjects (their ``points``, four per curve):
+
+    .. manim:: SampleCurvesExample
+        :save_last_frame:
+
+        from manim_diffusion import DistributionCloud, sample_curves
+
+        class SampleCurvesExample(Scene):
+            def construct(self):
+                outline = VGroup(Circle(radius=2), Star(5, outer_radius=1.6))
+                curves = np.concatenate([m.points.reshape(-1, 4, 3)[:, :, :2]
+                                         for m in outline])
+                points = sample_curves(curves, 3000, seed=0)  # shape (3000, 2)
+                axes = Axes(x_range=[-2.5, 2.5], y_range=[-2.5, 2.5], x_length=7, y_length=7)
+                self.add(DistributionCloud(points, axes=axes, radius=0.025))
     """
     arr = _as_curves(curves)
     n, size = _check_n(n), _check_size(size)
@@ -338,6 +373,18 @@ def sample_polyline(
     A zig-zag::
 
         xy = sample_polyline([(0, 0), (1, 1), (2, 0), (3, 1)], 500)
+
+    .. manim:: SamplePolylineExample
+        :save_last_frame:
+
+        from manim_diffusion import DistributionCloud, sample_polyline
+
+        class SamplePolylineExample(Scene):
+            def construct(self):
+                zigzag = [(0, 0), (1, 2), (2, 0), (3, 2), (4, 0)]
+                points = sample_polyline(zigzag, 400, seed=0)  # fitted: longer side 4
+                axes = Axes(x_range=[-2.5, 2.5], y_range=[-2.5, 2.5], x_length=8, y_length=8)
+                self.add(DistributionCloud(points, axes=axes, radius=0.05))
     """
     arr = _as_path(points)
     n, size = _check_n(n), _check_size(size)
@@ -412,6 +459,18 @@ def sample_inside(
         outer = [(-2, -2), (2, -2), (2, 2), (-2, 2)]
         hole = [(-1, -1), (1, -1), (1, 1), (-1, 1)]
         xy = sample_inside([outer, hole], 2000)
+
+    .. manim:: SampleInsideExample
+        :save_last_frame:
+
+        from manim_diffusion import DistributionCloud, sample_inside
+
+        class SampleInsideExample(Scene):
+            def construct(self):
+                outer = [(-2, -2), (2, -2), (2, 2), (-2, 2)]
+                hole = [(-1, -1), (1, -1), (1, 1), (-1, 1)]
+                points = sample_inside([outer, hole], 2000, seed=0)
+                self.add(DistributionCloud(points, radius=0.025))
     """
     n, size = _check_n(n), _check_size(size)
     if isinstance(segments, bool) or not isinstance(segments, int | np.integer) or segments < 1:
@@ -489,6 +548,22 @@ def sample_image(
         img = np.full((40, 60), 255, np.uint8)
         img[15:25, 10:50] = 0
         xy = sample_image(img, 1000)
+
+    A grey ramp with a white hole (left) and the points drawn from it (right):
+
+    .. manim:: SampleImageExample
+        :save_last_frame:
+
+        from manim_diffusion import DistributionCloud, sample_image
+
+        class SampleImageExample(Scene):
+            def construct(self):
+                image = np.tile(np.linspace(0, 255, 120), (60, 1)).astype(np.uint8)
+                image[20:40, 50:70] = 255  # white paper: no points
+                points = sample_image(image, 3000, seed=0)
+                axes = Axes(x_range=[-2.5, 2.5], y_range=[-2.5, 2.5], x_length=6, y_length=6)
+                self.add(ImageMobject(image).scale_to_fit_width(5).shift(3.4 * LEFT),
+                         DistributionCloud(points, axes=axes.shift(3.4 * RIGHT), radius=0.02))
     """
     n, size = _check_n(n), _check_size(size)
     grey = _load_grey(image)
@@ -520,11 +595,12 @@ def _load_grey(image: Any) -> np.ndarray:
         try:
             with Image.open(image) as img:
                 img.load()
+                flat: Image.Image = img
                 if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
                     rgba = img.convert("RGBA")
                     paper = Image.new("RGBA", rgba.size, "white")
-                    img = Image.alpha_composite(paper, rgba)
-                grey = np.asarray(img.convert("L"), dtype=np.float64) / 255.0
+                    flat = Image.alpha_composite(paper, rgba)
+                grey = np.asarray(flat.convert("L"), dtype=np.float64) / 255.0
         except OSError as err:
             raise ValueError(f"cannot read the image {os.fspath(image)!r}: {err}") from None
         return grey

@@ -21,6 +21,28 @@ def limited_threads(n_points: int | None = None, threads: int | None = None) -> 
 
     With ``threads=None``: one thread for up to :data:`SINGLE_THREAD_POINTS` points,
     torch's current setting otherwise. Yields the number used.
+
+    Parameters
+    ----------
+    n_points
+        Number of points the block works on, to choose the thread count by.
+    threads
+        The thread count to use, a positive integer; overrides ``n_points``.
+
+    Examples
+    --------
+    .. manim:: LimitedThreadsExample
+        :save_last_frame:
+
+        from manim_diffusion import DistributionCloud, limited_threads, load_pretrained, sample
+
+        class LimitedThreadsExample(Scene):
+            def construct(self):
+                with limited_threads(threads=1) as used:
+                    run = sample(load_pretrained("smiley_ddpm"), "ddim", steps=30, n=2000,
+                                 seed=0)
+                self.add(DistributionCloud(run, time=1.0, radius=0.02),
+                         Text(f"sampled on {used} thread", font_size=28).to_corner(UL))
     """
     saved = torch.get_num_threads()
     if threads is None:

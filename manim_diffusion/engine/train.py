@@ -7,6 +7,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -34,7 +35,60 @@ class TrainingDiverged(RuntimeError):
 
 @dataclass
 class TrainConfig:
-    """Everything that decides a training run (and so its checkpoint)."""
+    """Everything that decides a training run (and so its checkpoint).
+
+    Parameters
+    ----------
+    steps
+        Number of optimiser steps (one batch each).
+    batch_size
+        Points per batch, drawn from the data with replacement.
+    lr
+        Adam's learning rate at the start; it decays to 0 on a cosine over ``steps``.
+    ema_decay
+        Decay of the exponential moving average of the weights (the model returned);
+        in ``[0, 1)``, 0 keeps the raw weights.
+    seed
+        Seeds the initial weights, the batches and the noise.
+    hidden, layers, time_dim
+        Shape of the :class:`~manim_diffusion.engine.nets.MLPDenoiser`.
+    schedule
+        Name of the noise schedule (see :func:`~manim_diffusion.engine.schedules.get_schedule`).
+    objective
+        What the net learns to predict: one of
+        :data:`~manim_diffusion.engine.objectives.OBJECTIVES` (``"flow"`` goes with
+        the ``"flow"`` schedule; see :meth:`for_objective`).
+    threads
+        CPU threads torch uses during the run.
+    num_classes
+        Number of classes for a class-conditional model (0: unconditional).
+    label_dropout
+        Share of labels dropped in each batch of a conditional model, so that it also
+        learns the unconditional branch of classifier-free guidance.
+
+    Examples
+    --------
+    The same data and net after 20, 60 and 300 steps:
+
+    .. manim:: TrainConfigExample
+        :save_last_frame:
+
+        from manim_diffusion import DistributionCloud, TrainConfig, make_dataset, sample, train
+
+        class TrainConfigExample(Scene):
+            def construct(self):
+                data = make_dataset("three_dots", 2000, seed=0)
+                for col, steps in enumerate([20, 60, 300]):
+                    config = TrainConfig(steps=steps, batch_size=128, lr=0.02, ema_decay=0.9,
+                                         hidden=64, layers=2, objective="flow",
+                                         schedule="flow", threads=1, seed=0)
+                    model = train(data, config, progress=False).model
+                    points = sample(model, "euler", steps=20, n=1000, seed=1).final
+                    axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=4, y_length=4,
+                                tips=False).shift((col - 1) * 4.5 * RIGHT + 0.3 * DOWN)
+                    self.add(axes, DistributionCloud(points, axes=axes, radius=0.02),
+                             Text(f"steps={steps}", font_size=26).next_to(axes, UP))
+    """
 
     steps: int = 5000
     batch_size: int = 512
@@ -51,7 +105,7 @@ class TrainConfig:
     label_dropout: float = 0.1
 
     @classmethod
-    def for_objective(cls, objective: str, **kwargs) -> TrainConfig:
+    def for_objective(cls, objective: str, **kwargs: Any) -> TrainConfig:
         """A config with the schedule that suits ``objective`` (flow: the flow path)."""
         kwargs.setdefault("schedule", "flow" if objective == "flow" else "linear")
         return cls(objective=objective, **kwargs)
@@ -84,7 +138,9 @@ class TrainConfig:
 class Snapshot:
     """The model as it learns, taken every ``snapshot_every`` steps.
 
-    Attributes
+    Made by :func:`train`; the fields are also its attributes.
+
+    Parameters
     ----------
     step
         Training steps done.
@@ -96,6 +152,28 @@ class Snapshot:
         Samples of that copy from the same fixed noise at every snapshot (shape
         ``(n, D)``), when ``snapshot_noise`` was given: the cloud improving as the
         model learns.
+
+    Examples
+    --------
+    .. manim:: SnapshotExample
+        :save_last_frame:
+
+        from manim_diffusion import TrainConfig, TrainingEvolution, make_dataset, train
+
+        class SnapshotExample(Scene):
+            def construct(self):
+                noise = np.random.default_rng(0).normal(size=(800, 2)).astype(np.float32)
+                config = TrainConfig(steps=300, batch_size=128, lr=0.02, ema_decay=0.9,
+                                     hidden=64, layers=2, objective="flow", schedule="flow",
+                                     threads=1)
+                result = train(make_dataset("three_dots", 2000, seed=0), config,
+                               progress=False, snapshot_every=50, snapshot_noise=noise,
+                               snapshot_steps=20)
+                snaps = result.snapshots  # one Snapshot every 50 steps
+                evolution = TrainingEvolution([s.step for s in snaps],
+                                              [s.samples for s in snaps], result.losses,
+                                              index=len(snaps) - 1, layout="grid")
+                self.add(evolution.scale_to_fit_width(12).move_to(ORIGIN))
     """
 
     step: int
@@ -106,7 +184,45 @@ class Snapshot:
 
 @dataclass
 class TrainResult:
-    """The EMA model, the loss per step and the time the run took."""
+    """The EMA model, the loss per step and the time the run took.
+
+    Returned by :func:`train`; the fields are also its attributes.
+
+    Parameters
+    ----------
+    model
+        The trained model (the EMA weights), in eval mode.
+    losses
+        The training loss of every step, shape ``(steps,)``.
+    seconds
+        Wall-clock time of the training loop.
+    config
+        The :class:`TrainConfig` of the run.
+    snapshots
+        The :class:`Snapshot` list (empty unless ``snapshot_every`` was given).
+
+    Examples
+    --------
+    .. manim:: TrainResultExample
+        :save_last_frame:
+
+        from manim_diffusion import TrainConfig, make_dataset, train
+
+        class TrainResultExample(Scene):
+            def construct(self):
+                config = TrainConfig(steps=300, batch_size=128, lr=0.02, hidden=64,
+                                     layers=2, threads=1)
+                result = train(make_dataset("smiley", 2000, seed=0), config, progress=False)
+                axes = Axes(x_range=[0, 300, 50], y_range=[0, 1.2, 0.2], x_length=9,
+                            y_length=5, tips=False)
+                curve = axes.plot_line_graph(np.arange(300), result.losses,
+                                             add_vertex_dots=False, line_color=ORANGE,
+                                             stroke_width=2)
+                title = f"result.losses: {result.config.objective} loss per step"
+                self.add(axes, curve, Text(title, font_size=26).next_to(axes, UP),
+                         Text("step 0", font_size=22).next_to(axes.c2p(0, 0), DOWN),
+                         Text("step 300", font_size=22).next_to(axes.c2p(300, 0), DOWN))
+    """
 
     model: DiffusionModel
     losses: np.ndarray
@@ -195,11 +311,43 @@ def train(
     snapshot_noise
         Starting points (shape ``(n, D)``) that every snapshot samples from with
         ``snapshot_sampler`` in ``snapshot_steps`` steps, the same noise each time.
+    snapshot_sampler, snapshot_steps
+        The sampler (one of :data:`~manim_diffusion.engine.samplers.SAMPLERS`) and its
+        number of steps for the snapshots' samples.
+
+    Returns
+    -------
+    TrainResult
+        The EMA model, the loss of every step, the time taken and the snapshots.
 
     Raises
     ------
     TrainingDiverged
         When the loss becomes NaN or infinite; it carries the last good EMA model.
+
+    Examples
+    --------
+    A tiny flow-matching model trained for 300 steps (about half a second):
+
+    .. manim:: TrainExample
+        :save_last_frame:
+
+        from manim_diffusion import DistributionCloud, TrainConfig, make_dataset, sample, train
+
+        class TrainExample(Scene):
+            def construct(self):
+                data = make_dataset("three_dots", 2000, seed=0)
+                config = TrainConfig(steps=300, batch_size=128, lr=0.02, ema_decay=0.9,
+                                     hidden=64, layers=2, objective="flow", schedule="flow",
+                                     threads=1)
+                result = train(data, config, progress=False)
+                samples = sample(result.model, "euler", steps=20, n=2000, seed=1).final
+                for points, side, title in [(data, LEFT, "training data"),
+                                            (samples, RIGHT, "samples after 300 steps")]:
+                    axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=5.5,
+                                y_length=5.5, tips=False).shift(3.4 * side + 0.4 * DOWN)
+                    self.add(axes, DistributionCloud(points, axes=axes, radius=0.02),
+                             Text(title, font_size=26).next_to(axes, UP))
     """
     config = (config or TrainConfig()).validate()
     data = np.asarray(data, dtype=np.float32)
@@ -229,8 +377,8 @@ def _train_loop(
         torch.manual_seed(config.seed)
         model = build_model(config, dim=data.shape[1])
     ema = copy.deepcopy(model).requires_grad_(False)
-    params = list(model.parameters())
-    ema_params = list(ema.parameters())
+    params: list[torch.Tensor] = list(model.parameters())
+    ema_params: list[torch.Tensor] = list(ema.parameters())
     opt = torch.optim.Adam(params, lr=config.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.steps)
     x_all = torch.from_numpy(data)

@@ -6,6 +6,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +38,31 @@ class Trajectory:
         Number of network evaluations the run spent.
     meta
         Free-form string metadata (checkpoint hash, seed, ...).
+
+    Examples
+    --------
+    A hand-made run: noise turning as it moves onto a ring, its start (grey), its end
+    (blue) and the paths of a few points:
+
+    .. manim:: TrajectoryExample
+        :save_last_frame:
+
+        from manim_diffusion import DistributionCloud, Trajectory, TrajectoryTracer
+
+        class TrajectoryExample(Scene):
+            def construct(self):
+                rng = np.random.default_rng(0)
+                angle = rng.uniform(0, 2 * np.pi, 1000)
+                ring = 2.5 * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+                s = np.linspace(0, 1, 31)[:, None]  # 31 times, as a column
+                mix = (1 - s[..., None]) * rng.normal(size=(1000, 2)) + s[..., None] * ring
+                turn = 2 * (1 - s)  # each point turns as it goes
+                points = np.stack([np.cos(turn) * mix[..., 0] - np.sin(turn) * mix[..., 1],
+                                   np.sin(turn) * mix[..., 0] + np.cos(turn) * mix[..., 1]], -1)
+                traj = Trajectory(times=s[:, 0], points=points)
+                self.add(DistributionCloud(traj.at(0.0), color=GREY_B, radius=0.02),
+                         TrajectoryTracer(traj, time=1.0, n_paths=30),
+                         DistributionCloud(traj, time=1.0, radius=0.03))
     """
 
     times: np.ndarray
@@ -168,6 +194,7 @@ class Trajectory:
         if every < 1:
             raise ValueError(f"every must be a positive integer, got {every}")
         rows = np.unique(np.r_[np.arange(0, self.n_steps + 1, every), self.n_steps])
+        assert self.steps is not None  # __post_init__ fills it in
         return Trajectory(
             times=self.times[rows],
             points=self.points[rows],
@@ -188,7 +215,9 @@ class Trajectory:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the run to an ``.npz`` file atomically (no pickled objects)."""
         path = Path(path)
-        arrays: dict[str, np.ndarray] = {
+        # values typed Any: numpy's stub would let a **dict of arrays fill the
+        # `allow_pickle: bool` parameter of savez_compressed, so it rejects ndarray
+        arrays: dict[str, Any] = {
             "times": self.times,
             "points": self.points,
             "steps": np.asarray(self.steps),

@@ -72,6 +72,31 @@ class VAE(nn.Module):
         Size of the latent (2: a plane a scene can draw).
     hidden
         Widths of the encoder's hidden layers; the decoder mirrors them.
+
+    Examples
+    --------
+    .. manim:: VAEExample
+
+        import numpy as np
+        from manim_diffusion import DistributionCloud, MNIST_PALETTE, load_latent_mnist
+
+        class VAEExample(Scene):
+            def construct(self):
+                kit = load_latent_mnist()
+                vae = kit.vae  # the shipped VAE(latent_dim=2)
+                pair = [np.flatnonzero(kit.digit_labels == d)[0] for d in (0, 7)]
+                mu, logvar = vae.encode(kit.digits[pair])  # two points of the plane
+                a, b = mu.numpy()
+                path = a + np.linspace(0, 1, 9)[:, None] * (b - a)
+                images = vae.decode(path).numpy()  # (9, 28, 28) in [0, 1]
+                axes = Axes(x_range=[-4, 4], y_range=[-4, 4], x_length=5,
+                            y_length=5).to_edge(UP, buff=0.2)
+                cloud = DistributionCloud(kit.codes, axes=axes, labels=kit.labels,
+                                          palette=MNIST_PALETTE, radius=0.012, opacity=0.5)
+                line = Line(axes.c2p(*a), axes.c2p(*b), color=WHITE, stroke_width=5)
+                strip = ImageMobject(np.uint8(255 * np.hstack(images))).set(width=12)
+                self.add(axes, cloud, line, Dot(line.get_start()), Dot(line.get_end()))
+                self.add(strip.to_edge(DOWN, buff=0.4))
     """
 
     def __init__(self, latent_dim: int = 2, hidden: tuple[int, ...] = (512, 256)) -> None:
@@ -99,7 +124,9 @@ class VAE(nn.Module):
         z = z.float().reshape(-1, self.latent_dim)
         return torch.sigmoid(self.decode_logits(z)).reshape(-1, 28, 28)
 
-    def forward(self, x: torch.Tensor, generator: torch.Generator | None = None):
+    def forward(
+        self, x: torch.Tensor, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Decoder logits of a sample of ``q(z | x)``, with the mean and log-variance."""
         mu, logvar = self.encode(x)
         z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=generator)
@@ -127,7 +154,55 @@ class VAELoss(NamedTuple):
 
 @dataclass
 class VAEConfig:
-    """Everything that decides a VAE training run (and so its weights)."""
+    """Everything that decides a VAE training run (and so its weights).
+
+    Parameters
+    ----------
+    epochs
+        Passes over the training images.
+    batch_size
+        Images per step.
+    lr
+        Adam's learning rate at the start (it decays to 0 on a cosine).
+    beta
+        Weight of the KL term: larger pulls the codes closer to N(0, I), smaller
+        lets them spread out and the images be sharper.
+    latent_dim, hidden
+        The shape of the :class:`VAE`.
+    ema_decay
+        Keep an exponential moving average of the weights with this decay (0: none)
+        and return it.
+    label_weight
+        Weight of a small training-only head that reads the digit from the latent
+        mean: above 0 the classes separate better on the plane (needs labels).
+    seed
+        Seeds the weights, the shuffling and the sampling noise.
+    threads
+        Torch threads while training (1 is fastest for small networks on a busy
+        machine).
+
+    Examples
+    --------
+    .. manim:: VAEConfigExample
+
+        from manim_diffusion import (DistributionCloud, MNIST_PALETTE, VAEConfig,
+                                     encode_means, toy_latent_digits, train_vae)
+
+        class VAEConfigExample(Scene):
+            def construct(self):
+                toy = toy_latent_digits(n=1000, seed=1)  # toy digit images, no MNIST
+                images = toy.decode(toy.codes)
+                for beta, side in ((0.2, LEFT), (5.0, RIGHT)):  # a larger beta packs the
+                    config = VAEConfig(epochs=10, batch_size=100, hidden=(64,), lr=5e-3,
+                                       beta=beta, threads=1)  # codes closer to N(0, I)
+                    vae = train_vae(images, config=config, progress=False).vae
+                    axes = Axes(x_range=[-10, 10, 2], y_range=[-10, 10, 2], x_length=5.5,
+                                y_length=5.5).shift(3.3 * side + 0.4 * DOWN)
+                    codes = DistributionCloud(encode_means(vae, images), axes=axes,
+                                              labels=toy.labels, palette=MNIST_PALETTE)
+                    title = Text(f"beta = {beta}", font_size=30).next_to(axes, UP)
+                    self.add(axes, codes, title)
+    """
 
     epochs: int = 15
     batch_size: int = 256
@@ -165,7 +240,46 @@ class VAEConfig:
 
 @dataclass
 class VAESnapshot:
-    """The latent codes (means) of the fixed snapshot digits after ``step`` steps."""
+    """The latent codes (means) of the fixed snapshot digits after ``step`` steps.
+
+    :func:`train_vae` records them with ``snapshot_every``, in
+    :attr:`VAEResult.snapshots`.
+
+    Parameters
+    ----------
+    step
+        Training steps taken (0: the initial weights).
+    loss
+        The training loss of that step (NaN before the first).
+    codes
+        float32 ``(K, latent_dim)``: the latent means of the K snapshot digits.
+
+    Examples
+    --------
+    .. manim:: VAESnapshotExample
+
+        import numpy as np
+        from manim_diffusion import (DistributionCloud, MNIST_PALETTE, VAEConfig,
+                                     toy_latent_digits, train_vae)
+
+        class VAESnapshotExample(Scene):
+            def construct(self):
+                toy = toy_latent_digits(n=1000, seed=1)  # toy digit images, no MNIST
+                config = VAEConfig(epochs=10, batch_size=100, hidden=(64,), lr=5e-3,
+                                   label_weight=10.0, threads=1)
+                result = train_vae(toy.decode(toy.codes), toy.labels, config,
+                                   progress=False, snapshot_every=20, snapshot_count=600)
+                snapshots = result.snapshots  # steps 0, 20, 40, ..., 100
+                for snap, x in zip((snapshots[0], snapshots[1], snapshots[-1]), (-4.6, 0, 4.6)):
+                    low, high = snap.codes.min(axis=0), snap.codes.max(axis=0)  # own scale
+                    axes = Axes(x_range=[low[0], high[0]], y_range=[low[1], high[1]],
+                                x_length=3.6, y_length=3.6).move_to([x, -0.3, 0])
+                    cloud = DistributionCloud(snap.codes, axes=axes, palette=MNIST_PALETTE,
+                                              labels=result.snapshot_labels)
+                    box = SurroundingRectangle(axes, buff=0.15, color=GREY, stroke_width=2)
+                    title = Text(f"step {snap.step}", font_size=30).next_to(box, UP)
+                    self.add(box, cloud, title)  # the axes only place the codes
+    """
 
     step: int
     loss: float
@@ -176,8 +290,47 @@ class VAESnapshot:
 class VAEResult:
     """The trained VAE, the loss per step (negative ELBO, BCE, KL) and the time taken.
 
-    ``snapshot_labels`` are the labels of the digits whose codes the snapshots hold
-    (None when no labels were given).
+    Parameters
+    ----------
+    vae
+        The trained :class:`VAE` (its moving average with ``ema_decay``), in eval mode.
+    losses
+        float32 ``(steps, 3)``: the negative ELBO, its BCE and its KL term at each step.
+    seconds
+        Time the training loop took.
+    config
+        The :class:`VAEConfig` of the run.
+    snapshots
+        The :class:`VAESnapshot` records (empty without ``snapshot_every``).
+    snapshot_labels
+        The labels of the digits whose codes the snapshots hold (None when no labels
+        were given).
+
+    Examples
+    --------
+    .. manim:: VAEResultExample
+
+        import numpy as np
+        from manim_diffusion import VAEConfig, toy_latent_digits, train_vae
+
+        class VAEResultExample(Scene):
+            def construct(self):
+                toy = toy_latent_digits(n=1000, seed=1)  # toy digit images, no MNIST
+                config = VAEConfig(epochs=8, batch_size=100, hidden=(64,), lr=5e-3,
+                                   threads=1)
+                result = train_vae(toy.decode(toy.codes), config=config, progress=False)
+                steps = np.arange(1, len(result.losses) + 1)
+                axes = Axes(x_range=[0, len(steps), 20], y_range=[0, 550, 100],
+                            x_length=9, y_length=5.5, tips=False)
+                x_label = Text(f"{len(steps)} training steps", font_size=26)
+                legend = VGroup()
+                self.add(axes, legend, x_label.next_to(axes, DOWN))
+                for column, name, color in ((0, "negative ELBO", WHITE), (1, "BCE", BLUE),
+                                            (2, "KL", ORANGE)):
+                    self.add(axes.plot_line_graph(steps, result.losses[:, column],
+                                                  add_vertex_dots=False, line_color=color))
+                    legend.add(Text(name, font_size=26, color=color))
+                legend.arrange(RIGHT, buff=0.6).next_to(axes, UP)
     """
 
     vae: VAE
@@ -206,14 +359,61 @@ def train_vae(
 
     Parameters
     ----------
+    images
+        The training digits: uint8 ``(N, 28, 28)`` (0-255) or floats in [0, 1],
+        ``(N, 28, 28)`` or ``(N, 784)``.
     labels
-        Labels of ``images``; only used to label the snapshot digits picked from them.
+        Labels of ``images``: they label the snapshot digits picked from them, and
+        ``config.label_weight`` > 0 trains with them.
+    config
+        The run's settings; :class:`VAEConfig` defaults when None.
+    progress
+        Show a progress bar.
     snapshot_every
         Record the latent codes of a fixed set of digits every this many steps (and
         before the first and after the last): the latent plane organising itself.
     snapshot_images
         The digits to follow; by default ``snapshot_count`` digits drawn from
         ``images`` with the seed.
+    snapshot_count
+        How many digits to follow when ``snapshot_images`` is None.
+
+    Returns
+    -------
+    VAEResult
+        The trained VAE, the losses, the time taken and the snapshots.
+
+    Examples
+    --------
+    A tiny run on toy digit images (a real one takes MNIST from :func:`load_mnist`
+    and a few minutes): the codes of the training digits, and what the decoder makes
+    of a grid of points on the plane.
+
+    .. manim:: TrainVAEExample
+
+        import numpy as np
+        from manim_diffusion import (DistributionCloud, MNIST_PALETTE, VAEConfig,
+                                     decode_images, encode_means, toy_latent_digits,
+                                     train_vae)
+
+        class TrainVAEExample(Scene):
+            def construct(self):
+                toy = toy_latent_digits(n=1000, seed=1)
+                images = toy.decode(toy.codes)  # (1000, 28, 28) floats in [0, 1]
+                config = VAEConfig(epochs=15, batch_size=100, hidden=(64,), lr=5e-3,
+                                   label_weight=10.0, threads=1)
+                vae = train_vae(images, toy.labels, config, progress=False).vae
+                codes = encode_means(vae, images)
+                low, high = np.percentile(codes, [1, 99], axis=0)  # where the codes are
+                axes = Axes(x_range=[low[0], high[0], 1], y_range=[low[1], high[1], 1],
+                            x_length=6, y_length=6, tips=False).to_edge(LEFT)
+                self.add(axes, DistributionCloud(codes, axes=axes, labels=toy.labels,
+                                                 palette=MNIST_PALETTE))
+                xs, ys = np.linspace(low[0], high[0], 7), np.linspace(high[1], low[1], 7)
+                z = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+                tiles = decode_images(vae, z).reshape(7, 7, 28, 28)
+                sheet = np.uint8(255 * tiles.transpose(0, 2, 1, 3).reshape(7 * 28, 7 * 28))
+                self.add(ImageMobject(sheet).set(height=6).to_edge(RIGHT))
     """
     config = (config or VAEConfig()).validate()
     x_all = as_pixels(images)
@@ -263,8 +463,9 @@ def _train_loop(
         # a small head reading the digit from the latent mean (a training aid only)
         head = _mlp([config.latent_dim, 64, 10]) if y_all is not None else None
     ema = copy.deepcopy(vae).requires_grad_(False) if config.ema_decay else vae
-    params, ema_params = list(vae.parameters()), list(ema.parameters())
-    head_params = list(head.parameters()) if head is not None else []
+    params: list[torch.Tensor] = list(vae.parameters())
+    ema_params: list[torch.Tensor] = list(ema.parameters())
+    head_params: list[torch.Tensor] = list(head.parameters()) if head is not None else []
     per_epoch = math.ceil(len(x_all) / config.batch_size)
     total = per_epoch * config.epochs
     opt = torch.optim.Adam(params + head_params, lr=config.lr)
@@ -281,7 +482,7 @@ def _train_loop(
         for i in range(per_epoch):
             index = order[i * config.batch_size : (i + 1) * config.batch_size]
             loss, bce, kl, mu = vae.loss(x_all[index], config.beta, gen)
-            if head is not None:
+            if head is not None and y_all is not None:  # the head exists with the labels
                 loss = loss + config.label_weight * F.cross_entropy(head(mu), y_all[index])
             value = loss.item()
             if not math.isfinite(value):
@@ -308,7 +509,40 @@ def _train_loop(
 
 @torch.no_grad()
 def encode_means(vae: VAE, images: np.ndarray, batch: int = 4096) -> np.ndarray:
-    """The latent means of ``images``, float32 ``(N, latent_dim)``, in batches."""
+    """The latent means of ``images``, float32 ``(N, latent_dim)``, in batches.
+
+    Parameters
+    ----------
+    vae
+        The encoder.
+    images
+        uint8 ``(N, 28, 28)`` (0-255) or floats in [0, 1].
+    batch
+        Images encoded at once.
+
+    Examples
+    --------
+    .. manim:: EncodeMeansExample
+
+        import numpy as np
+        from manim_diffusion import (DistributionCloud, MNIST_PALETTE, encode_means,
+                                     load_latent_mnist)
+
+        class EncodeMeansExample(Scene):
+            def construct(self):
+                kit = load_latent_mnist()
+                codes = encode_means(kit.vae, kit.digits)  # 300 real test digits -> (300, 2)
+                axes = Axes(x_range=[-4.5, 4.5], y_range=[-4.5, 4.5], x_length=7.5,
+                            y_length=7.5)
+                self.add(axes, DistributionCloud(codes, axes=axes, labels=kit.digit_labels,
+                                                 palette=MNIST_PALETTE, radius=0.04))
+                for i in range(0, 300, 15):  # a few of the digits, where they landed
+                    digit = ImageMobject(kit.digits[i]).set(height=0.45)
+                    digit.move_to(axes.c2p(*codes[i]))
+                    self.add(SurroundingRectangle(digit, buff=0,
+                                                  color=MNIST_PALETTE[kit.digit_labels[i]],
+                                                  stroke_width=2), digit)
+    """
     x = as_pixels(images)
     parts = [vae.encode(x[i : i + batch])[0] for i in range(0, len(x), batch)]
     return torch.cat(parts).numpy().astype(np.float32)
@@ -316,9 +550,38 @@ def encode_means(vae: VAE, images: np.ndarray, batch: int = 4096) -> np.ndarray:
 
 @torch.no_grad()
 def decode_images(vae: VAE, z: np.ndarray, batch: int = 4096) -> np.ndarray:
-    """Images of latent points ``z``: float32 ``(N, 28, 28)`` in [0, 1], in batches."""
-    z = torch.from_numpy(np.asarray(z, dtype=np.float32).copy()).reshape(-1, vae.latent_dim)
-    parts = [vae.decode(z[i : i + batch]) for i in range(0, len(z), batch)]
+    """Images of latent points ``z``: float32 ``(N, 28, 28)`` in [0, 1], in batches.
+
+    Parameters
+    ----------
+    vae
+        The decoder.
+    z
+        Latent points, ``(N, latent_dim)`` (any shape with ``latent_dim`` values per
+        point).
+    batch
+        Points decoded at once.
+
+    Examples
+    --------
+    Every point of the shipped VAE's plane is an image: a 15 by 15 grid of them.
+
+    .. manim:: DecodeImagesExample
+
+        import numpy as np
+        from manim_diffusion import decode_images, load_latent_mnist
+
+        class DecodeImagesExample(Scene):
+            def construct(self):
+                kit = load_latent_mnist()
+                side = np.linspace(-3.5, 3.5, 15)
+                z = np.stack(np.meshgrid(side, side[::-1]), axis=-1).reshape(-1, 2)
+                tiles = decode_images(kit.vae, z).reshape(15, 15, 28, 28)
+                sheet = tiles.transpose(0, 2, 1, 3).reshape(15 * 28, 15 * 28)
+                self.add(ImageMobject(np.uint8(255 * sheet)).set(height=7.6))
+    """
+    zt = torch.from_numpy(np.asarray(z, dtype=np.float32).copy()).reshape(-1, vae.latent_dim)
+    parts = [vae.decode(zt[i : i + batch]) for i in range(0, len(zt), batch)]
     if not parts:
         return np.zeros((0, 28, 28), dtype=np.float32)
     return torch.cat(parts).numpy().astype(np.float32)
@@ -326,7 +589,47 @@ def decode_images(vae: VAE, z: np.ndarray, batch: int = 4096) -> np.ndarray:
 
 @torch.no_grad()
 def reconstruction_error(vae: VAE, images: np.ndarray, batch: int = 4096) -> dict[str, float]:
-    """Mean per-pixel BCE and MSE of reconstructing ``images`` through their latent means."""
+    """Mean per-pixel BCE and MSE of reconstructing ``images`` through their latent means.
+
+    Parameters
+    ----------
+    vae
+        The VAE (encoder and decoder).
+    images
+        uint8 ``(N, 28, 28)`` (0-255) or floats in [0, 1].
+    batch
+        Images reconstructed at once.
+
+    Returns
+    -------
+    dict
+        ``{"bce": ..., "mse": ...}``, per pixel, with pixels in [0, 1].
+
+    Examples
+    --------
+    .. manim:: ReconstructionErrorExample
+
+        import numpy as np
+        from manim_diffusion import (decode_images, encode_means, load_latent_mnist,
+                                     reconstruction_error)
+
+        class ReconstructionErrorExample(Scene):
+            def construct(self):
+                kit = load_latent_mnist()
+                digits = kit.digits[:12]  # real test digits (uint8)
+                error = reconstruction_error(kit.vae, kit.digits)
+                again = decode_images(kit.vae, encode_means(kit.vae, digits))
+                rows = Group(ImageMobject(np.hstack(digits)),
+                             ImageMobject(np.uint8(255 * np.hstack(again))))
+                rows.arrange(DOWN, buff=0.3).set(width=12)
+                names = VGroup(Text("digits", font_size=26),
+                               Text("through a 2D latent", font_size=26))
+                for name, row in zip(names, rows):
+                    name.next_to(row, UP, buff=0.1).align_to(row, LEFT)
+                score = Text(f"BCE {error['bce']:.3f}   MSE {error['mse']:.3f} per pixel",
+                             font_size=30).to_edge(DOWN)
+                self.add(rows, names, score)
+    """
     x = as_pixels(images)
     bce = mse = 0.0
     for i in range(0, len(x), batch):
@@ -347,7 +650,40 @@ def knn_accuracy(
 ) -> float:
     """Share of ``test_codes`` whose ``k`` nearest training codes mostly share their label.
 
-    Ties between classes go to the class of the nearer neighbour.
+    Ties between classes go to the class of the nearer neighbour. A measure of how
+    well a latent plane keeps the classes apart.
+
+    Parameters
+    ----------
+    train_codes, train_labels
+        The reference codes ``(M, D)`` and their integer labels ``(M,)``.
+    test_codes, test_labels
+        The codes ``(N, D)`` to classify by their neighbours, and their true labels.
+    k
+        Neighbours that vote.
+
+    Examples
+    --------
+    .. manim:: KnnAccuracyExample
+
+        from manim_diffusion import (DistributionCloud, MNIST_PALETTE, knn_accuracy,
+                                     load_latent_mnist)
+
+        class KnnAccuracyExample(Scene):
+            def construct(self):
+                kit = load_latent_mnist()
+                half = len(kit.codes) // 2
+                score = knn_accuracy(kit.codes[:half], kit.labels[:half],
+                                     kit.codes[half:], kit.labels[half:], k=5)
+                axes = Axes(x_range=[-4.5, 4.5], y_range=[-4.5, 4.5], x_length=7,
+                            y_length=7).to_edge(LEFT)
+                cloud = DistributionCloud(kit.codes, axes=axes, labels=kit.labels,
+                                          palette=MNIST_PALETTE, radius=0.015)
+                legend = VGroup(*(Text(str(d), color=c, font_size=30)
+                                  for d, c in enumerate(MNIST_PALETTE)))
+                legend.arrange(DOWN, buff=0.12).next_to(axes, RIGHT)
+                text = Text(f"5-NN accuracy\\n{score:.1%}", font_size=36).to_edge(RIGHT)
+                self.add(axes, cloud, legend, text)
     """
     from scipy.spatial import cKDTree
 

@@ -142,14 +142,14 @@ def splat_discs(
     if single_rgb is not None:
         img[:, :3] = np.asarray(single_rgb, dtype=np.uint8)
     else:
+        assert rgb is not None, "splat_discs needs rgb or single_rgb"
         w = cover[sel]
         wsum = np.bincount(idx, w.ravel(), minlength=n_pix)
         inv = np.divide(1.0, wsum, out=np.zeros_like(wsum), where=wsum > 0)
         for c in range(3):
             chan = np.bincount(idx, (w * rgb[:, c : c + 1]).ravel(), minlength=n_pix)
             img[:, c] = np.rint(np.minimum(chan * inv, 255.0))
-    img = img.reshape(height, width, 4)
-    return _clip_to_frame(img, origin, frame_size)
+    return _clip_to_frame(img.reshape(height, width, 4), origin, frame_size)
 
 
 def _clip_to_frame(

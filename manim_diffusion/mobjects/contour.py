@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import contourpy
 import numpy as np
@@ -172,7 +172,8 @@ class ContourField(VGroup):
             self.grid.x, self.grid.y, self.density, line_type="Separate"
         )
         for mob, level in zip(self.submobjects, self.levels, strict=True):
-            lines = gen.lines(level) if level > 0 else []
+            # line_type="Separate": a list of (n, 2) arrays (contourpy casts it the same way)
+            lines = cast("list[np.ndarray]", gen.lines(level)) if level > 0 else []
             mob.set_points(self._lines_to_points(lines))
         return self
 

@@ -132,7 +132,7 @@ class DriftField(VGroup):
         density: int | tuple[int, int] = 17,
         max_length: float = 0.9,
         scale_like: DriftField | None = None,
-        colors: ParsableManimColor | Sequence[ParsableManimColor] = (BLUE_D, YELLOW, RED),
+        colors: str | ManimColor | Sequence[ParsableManimColor] = (BLUE_D, YELLOW, RED),
         stroke_width: float = 2.0,
         stroke_opacity: float = 1.0,
         **kwargs: Any,

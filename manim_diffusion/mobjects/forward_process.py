@@ -25,6 +25,42 @@ class ForwardTracer(TrajectoryTracer):
     drawn is the part from ``t`` to 1 (the time already travelled), and a fading tail
     (``tail_length``) fades towards the data end. Takes the arguments of
     :class:`TrajectoryTracer`.
+
+    Parameters
+    ----------
+    trajectory
+        A forward trajectory of 2D points
+        (:func:`~manim_diffusion.engine.forward.forward_trajectory`).
+    time
+        Library time (1 = data, 0 = noise): a ``ValueTracker`` to follow, or a float.
+    axes
+        The coordinate system of the data; without one, data units are scene units.
+    indices, n_paths, seed
+        Which samples to trace, or how many to choose with ``seed``.
+    tail_length
+        Show only the last ``tail_length`` of library time travelled, fading towards
+        the data end; ``None`` shows the whole way from the data.
+    n_chunks, color, palette, stroke_width, stroke_opacity, head_radius
+        As for :class:`TrajectoryTracer`.
+
+    Examples
+    --------
+    .. manim:: ForwardTracerExample
+
+        from manim_diffusion import (DistributionCloud, ForwardTracer, forward_trajectory,
+                                     make_dataset)
+
+        class ForwardTracerExample(Scene):
+            def construct(self):
+                run = forward_trajectory(make_dataset("spiral", 1500), steps=60, seed=0)
+                axes = Axes(x_range=[-3.5, 3.5], y_range=[-3.5, 3.5], x_length=7,
+                            y_length=7)
+                t = ValueTracker(1)  # the forward process runs from the data (1) to noise
+                cloud = DistributionCloud(run, time=t, axes=axes, radius=0.02, opacity=0.5)
+                paths = ForwardTracer(run, time=t, axes=axes, n_paths=12, tail_length=0.5,
+                                      head_radius=0.06)
+                self.add(axes, cloud, paths)
+                self.play(t.animate.set_value(0.5), run_time=3, rate_func=linear)
     """
 
     def _chunk_times(self, t: float) -> list[np.ndarray]:

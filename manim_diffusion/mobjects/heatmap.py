@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from manim import (
@@ -29,6 +29,9 @@ from ..engine.langevin import MixtureDensity
 from ..engine.trajectory import Trajectory
 from ._coords import DataToScene, time_source
 from .cloud import DistributionCloud, _as_trajectory
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
 
 __all__ = ["DensityHeatmap", "GridImage", "INFERNO", "colorize"]
 
@@ -95,6 +98,34 @@ class GridImage(AbstractImageMobject):
         The coordinate system of ``box``.
     height
         Height in scene units of a free image (its width follows the aspect ratio).
+    kwargs
+        Passed to :class:`~manim.AbstractImageMobject`.
+
+    Examples
+    --------
+    The same bump pinned to a data box on axes (it follows them when they stretch)
+    and as a free image of 12 by 12 pixels, smoothed as it is upscaled.
+
+    .. manim:: GridImageExample
+
+        import numpy as np
+        from manim_diffusion import GridImage
+
+        class GridImageExample(Scene):
+            def construct(self):
+                side = np.linspace(-2, 2, 48)
+                x, y = np.meshgrid(side, side[::-1])  # row 0 at the top
+                bump = np.exp(-(x**2 + (y - 0.5) ** 2) / 1.5)
+                rgba = np.zeros((48, 48, 4), dtype=np.uint8)
+                rgba[..., 0], rgba[..., 1] = 255 * bump, 140 * bump
+                rgba[..., 2], rgba[..., 3] = 255 * (1 - bump), 255
+                axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=6,
+                            y_length=6).to_edge(LEFT)
+                pinned = GridImage(rgba, box=(-2, 2, -2, 2), axes=axes)
+                free = GridImage(rgba[::4, ::4], height=2.5).to_edge(RIGHT, buff=1.2)
+                note = Text("free: 12 x 12 pixels", font_size=26).next_to(free, DOWN)
+                self.add(pinned, axes, free, note)
+                self.play(axes.animate.stretch(0.6, 0).shift(RIGHT), run_time=2)
     """
 
     def __init__(
@@ -108,7 +139,7 @@ class GridImage(AbstractImageMobject):
         self._rgba = self._checked(rgba)
         self._shown: np.ndarray | None = None
         self.opacity = 1.0
-        self.box = None if box is None else tuple(float(v) for v in box)
+        self.box: tuple[float, ...] | None = None if box is None else tuple(float(v) for v in box)
         self._map = DataToScene(axes)
         super().__init__(
             scale_to_resolution=config.pixel_height,
@@ -129,23 +160,24 @@ class GridImage(AbstractImageMobject):
             raise ValueError(f"rgba must have shape (rows, cols, 4), got {arr.shape}")
         return arr.astype(np.uint8, copy=False)
 
-    def set_rgba(self, rgba: np.ndarray) -> GridImage:
+    def set_rgba(self, rgba: np.ndarray) -> Self:
         """Show other pixels (the image keeps its place and size)."""
         self._rgba = self._checked(rgba)
         self._shown = None
         return self
 
-    def set_axes(self, axes: CoordinateSystem | None) -> GridImage:
+    def set_axes(self, axes: CoordinateSystem | None) -> Self:
         """Map the box through other axes."""
         self._map = DataToScene(axes)
         return self.place()
 
     def corners(self) -> np.ndarray:
         """Scene points of the box's corners: upper left, upper right, lower left, right."""
+        assert self.box is not None, "a free image (box=None) has no data box"
         x0, x1, y0, y1 = self.box
         return self._map.to_3d(np.array([[x0, y1], [x1, y1], [x0, y0], [x1, y0]]))
 
-    def place(self) -> GridImage:
+    def place(self) -> Self:
         """Move a pinned image onto its box (a free image stays where it is)."""
         if self.box is not None:
             self.points = self.corners()
@@ -168,23 +200,23 @@ class GridImage(AbstractImageMobject):
             self._shown = img
         return self._shown
 
-    def set_opacity(self, opacity: float) -> GridImage:
+    def set_opacity(self, opacity: float) -> Self:
         """Scale the image's alpha (0 hides it)."""
         self.opacity = float(np.clip(opacity, 0.0, 1.0))
         self._shown = None
         return self
 
-    def fade(self, darkness: float = 0.5, family: bool = True) -> GridImage:
+    def fade(self, darkness: float = 0.5, family: bool = True) -> Self:
         """Set the opacity to ``1 - darkness`` (what ``FadeIn``/``FadeOut`` use)."""
         return self.set_opacity(1.0 - darkness)
 
     def set_color(
-        self, color: ParsableManimColor = None, alpha: Any = None, family: bool = True
-    ) -> GridImage:
+        self, color: ParsableManimColor | None = None, alpha: Any = None, family: bool = True
+    ) -> Self:
         """An image keeps its colours (manim calls this on whole groups)."""
         return self
 
-    def interpolate_color(self, mobject1: Any, mobject2: Any, alpha: float) -> GridImage:
+    def interpolate_color(self, mobject1: Any, mobject2: Any, alpha: float) -> Self:
         """Interpolate the opacity between two images (for fades and transforms)."""
         o1 = getattr(mobject1, "opacity", self.opacity)
         o2 = getattr(mobject2, "opacity", self.opacity)
@@ -333,7 +365,10 @@ class DensityHeatmap(Group):
             # MixtureDensity: the same exact density, in small numpy blocks
             return (
                 self._pointwise(
-                    lambda xy, t: MixtureDensity(source, min(max(t, 0.0), 1.0)).density(xy)
+                    # numpy in, numpy out (asarray only narrows the array-or-tensor type)
+                    lambda xy, t: np.asarray(
+                        MixtureDensity(source, min(max(t, 0.0), 1.0)).density(xy)
+                    )
                 ),
                 False,
                 None,
@@ -380,7 +415,7 @@ class DensityHeatmap(Group):
         traj: Trajectory | None,
     ) -> tuple[float, float, float, float]:
         if extent is None and axes is not None:
-            extent = (*axes.x_range[:2], *axes.y_range[:2])
+            extent = (axes.x_range[0], axes.x_range[1], axes.y_range[0], axes.y_range[1])
         if extent is None and traj is not None:
             pts = traj.points.reshape(-1, 2)
             pts = pts[np.isfinite(pts).all(axis=1)]
@@ -476,5 +511,5 @@ class DensityHeatmap(Group):
         bar = Group(*parts)
         right = float(box[:, 0].max())
         centre_y = float(box[:, 1].mean())
-        bar.move_to([right + buff + bar.width / 2, centre_y, 0.0])
+        bar.move_to((right + buff + bar.width / 2, centre_y, 0.0))
         return bar

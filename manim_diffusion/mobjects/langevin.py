@@ -17,6 +17,7 @@ from manim import (
     Circle,
     CoordinateSystem,
     Group,
+    Mobject,
     ParsableManimColor,
     Rectangle,
     Text,
@@ -294,7 +295,8 @@ class LangevinWalker(Group):
                                                                                 buff=0.12))
         panel = Group(*parts)
         self._hist_image = image
-        anchor = self.cloud if axes is None else axes
+        # every concrete CoordinateSystem (Axes, NumberPlane, ...) is a Mobject
+        anchor = axes if isinstance(axes, Mobject) else self.cloud
         panel.next_to(anchor, RIGHT, buff=buff)
         return panel
 
@@ -375,6 +377,7 @@ class LangevinWalker(Group):
             self._draw_arrows(t)
         if self.histogram is not None and time_changed:
             counts = self.visited_counts()
+            assert counts is not None  # None only without a histogram
             top = float(counts.max())
             u = (counts / top) ** self._hist_gamma if top > 0 else np.zeros_like(counts)
             self._hist_image.set_rgba(colorize(u, self._hist_colors, 1.0, 0.02))
@@ -384,6 +387,7 @@ class LangevinWalker(Group):
         run = self.run
         if run is None or run.trajectory.n_steps == 0:
             return
+        assert self.drift_arrows is not None and self.kick_arrows is not None  # refresh checks
         r, _ = self._row(t)
         base = run.points[r, self.shown].astype(np.float64)
         mid = base + self.arrow_scale * run.drift[r, self.shown]

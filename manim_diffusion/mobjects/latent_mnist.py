@@ -242,6 +242,30 @@ def toy_latent_digits(
         ``codes (n, 2)``, ``labels (n,)``, ``decode`` (latents ``(M, 2)`` to images
         ``(M, size, size)``), ``trajectory`` (``(steps + 1, K, 2)`` with labels) and
         the cluster ``centres (10, 2)``.
+
+    Examples
+    --------
+    The ten clusters, and what the decoder draws at their centres and halfway between
+    them (placed a little outside the circle), and at the origin.
+
+    .. manim:: ToyLatentDigitsExample
+
+        import numpy as np
+        from manim_diffusion import DistributionCloud, MNIST_PALETTE, toy_latent_digits
+
+        class ToyLatentDigitsExample(Scene):
+            def construct(self):
+                toy = toy_latent_digits(n=3000)
+                axes = Axes(x_range=[-3.2, 3.2], y_range=[-3.2, 3.2], x_length=7.4,
+                            y_length=7.4)
+                self.add(axes, DistributionCloud(toy.codes, axes=axes, labels=toy.labels,
+                                                 palette=MNIST_PALETTE, opacity=0.5))
+                angle = np.pi / 2 - np.pi * np.arange(20) / 10  # centres and midpoints
+                ring = 2.0 * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+                points = np.vstack([ring, [[0.0, 0.0]]])
+                for z, image in zip(points, toy.decode(points)):
+                    tile = ImageMobject(np.uint8(255 * image)).set(height=0.6)
+                    self.add(tile.move_to(axes.c2p(*(1.4 * z))))
     """
     rng = np.random.default_rng(seed)
     angles = np.pi / 2 - 2 * np.pi * np.arange(10) / 10
@@ -560,7 +584,7 @@ class LatentMNISTPanel(Group):
         codes: np.ndarray,
     ) -> tuple[float, float, float, float]:
         if extent is None and axes is not None:
-            extent = (*axes.x_range[:2], *axes.y_range[:2])
+            extent = (axes.x_range[0], axes.x_range[1], axes.y_range[0], axes.y_range[1])
         if extent is None:
             finite = codes[np.isfinite(codes).all(axis=1)]
             if len(finite):
@@ -608,7 +632,7 @@ class LatentMNISTPanel(Group):
                           for k, name in enumerate(names)))
         legend.arrange(RIGHT, buff=cfg["spacing"], aligned_edge=DOWN)
         lo, hi = self._box()
-        legend.move_to([(lo[0] + hi[0]) / 2, hi[1] + cfg["buff"] + legend.height / 2, 0])
+        legend.move_to(((lo[0] + hi[0]) / 2, hi[1] + cfg["buff"] + legend.height / 2, 0))
         return legend
 
     # ---------------------------------------------------------- manifold
@@ -758,7 +782,7 @@ class LatentMNISTPanel(Group):
                                  cfg["buff"], cfg["buff"] + label_h)
         for i, img in enumerate(self._images):
             self.digits.set_tile(i, _ink_rgba(img, self._digit_colors(i)))
-        self.digits.next_to([hi[0], hi[1], 0], RIGHT, buff=cfg["gap"], aligned_edge=UP)
+        self.digits.next_to((hi[0], hi[1], 0), RIGHT, buff=cfg["gap"], aligned_edge=UP)
         self.digits.shift(UP * (hi[1] - self.digits.get_top()[1]))
         centres = self.digits.tile_centres()
         self.digit_frames = VGroup(*(
@@ -778,6 +802,7 @@ class LatentMNISTPanel(Group):
         if len(times) == 0 or not np.all((times >= 0) & (times <= 1)):
             raise ValueError(f"strip_config times must lie in [0, 1], got {list(times)}")
         index = cfg["index"]
+        assert self.trajectory is not None  # set_trajectory sets it before making the strip
         if not 0 <= index < self.trajectory.n_points:
             raise ValueError(f"strip_config index must choose one of the "
                              f"{self.trajectory.n_points} followed points, got {index}")
@@ -799,7 +824,7 @@ class LatentMNISTPanel(Group):
                       .next_to(frame, DOWN, buff=0.06))
         strip = Group(sheet, frames, texts)
         lo, hi = self._box()
-        strip.next_to([hi[0], lo[1], 0], RIGHT, buff=self.digit_config["gap"],
+        strip.next_to((hi[0], lo[1], 0), RIGHT, buff=self.digit_config["gap"],
                       aligned_edge=DOWN)
         strip.shift(UP * (lo[1] - strip.get_bottom()[1]))
         self._strip_sheet = sheet
@@ -857,6 +882,8 @@ class LatentMNISTPanel(Group):
         moved = np.any(z != self._shown, axis=1)
         if moved.any():
             images = self._decoder.value(z[moved])
+            # set_trajectory builds the digits with the trajectory
+            assert self._images is not None and self.digits is not None
             self._images[moved] = images
             for i, img in zip(np.flatnonzero(moved), images, strict=True):
                 self.digits.set_tile(int(i), _ink_rgba(img, self._digit_colors(int(i))))
@@ -864,7 +891,7 @@ class LatentMNISTPanel(Group):
         if self.strip is not None and self.strip_config["reveal"]:
             state = tuple(bool(t >= s - 1e-9) for s in self.strip_times)
             if state != self._strip_state:
-                for i, on in enumerate(state):
-                    self._strip_sheet.set_tile_opacity(i, 1.0 if on else self.strip_config["dim"])
+                for j, on in enumerate(state):
+                    self._strip_sheet.set_tile_opacity(j, 1.0 if on else self.strip_config["dim"])
                 self._strip_state = state
         return self

@@ -80,13 +80,21 @@ def points_from_mobject(
 
     Examples
     --------
-    ::
+    A word, its letters filled with points, and its outline.
 
-        from manim import Text
-        from manim_diffusion.mobjects import points_from_mobject
+    .. manim:: PointsFromMobjectExample
 
-        letters = points_from_mobject(Text("diffusion"), n=4000, mode="fill")
-        ring = points_from_mobject(Circle(), n=1000)  # on the circle
+        from manim_diffusion import DistributionCloud, points_from_mobject
+
+        class PointsFromMobjectExample(Scene):
+            def construct(self):
+                word = Text("diffusion", weight=BOLD)
+                inside = points_from_mobject(word, n=5000, mode="fill", size=9)
+                outline = points_from_mobject(word, n=3000, mode="outline", size=9)
+                # without axes a cloud's data units are scene units: move the points
+                self.add(word.copy().scale(0.8).to_edge(UP, buff=0.3),
+                         DistributionCloud(inside + [0, 1.0], radius=0.02, color=BLUE),
+                         DistributionCloud(outline + [0, -2.0], radius=0.02, color=YELLOW))
     """
     if mode not in _MODES:
         raise ValueError(f"unknown mode {mode!r}; choose one of: {', '.join(_MODES)}")

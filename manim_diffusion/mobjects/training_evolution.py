@@ -82,7 +82,7 @@ class _SwapLabel(VMobject):
         self._cache: dict[str, np.ndarray] = {}
         self.text = ""
 
-    def show(self, text: str, scale: float = 1.0) -> _SwapLabel:
+    def show_text(self, text: str, scale: float = 1.0) -> _SwapLabel:
         """Take the outline of ``text``, centred where the label is now."""
         if text not in self._cache:
             mob = Text(text, font_size=self._font_size, color=self._color).move_to(np.zeros(3))
@@ -247,9 +247,9 @@ class TrainingEvolution(Group):
             self.cloud_axes.append(ax)
             self.clouds.append(_BoxedCloud(self.trajectory, data_range, time=self._times[0],
                                            axes=ax, **cfg))
-            self.step_label = _SwapLabel(self.font_size, WHITE)
+            self.step_label: _SwapLabel | None = _SwapLabel(self.font_size, WHITE)
             self.step_labels.add(self.step_label)
-            self.highlight = VGroup()
+            self.highlight: VMobject = VGroup()
         else:
             size = 1.5 if cloud_size is None else float(cloud_size)
             cols = int(columns or math.ceil(math.sqrt(k)))
@@ -268,7 +268,7 @@ class TrainingEvolution(Group):
             self.highlight = Rectangle(width=size + 2 * pad, height=size + label_h + 2 * pad,
                                        color=marker_color, stroke_width=2.5 * unit)
         for ax in self.cloud_axes:
-            frame = Rectangle(width=ax.x_length, height=ax.y_length, stroke_width=1.0,
+            frame = Rectangle(width=size, height=size, stroke_width=1.0,  # as _square_axes
                               color=GREY_B, stroke_opacity=0.35).move_to(ax)
             self.cloud_frames.add(frame)
 
@@ -281,6 +281,7 @@ class TrainingEvolution(Group):
         clouds_part = Group(*self.cloud_axes, self.cloud_frames, *self.clouds,
                             self.step_labels, self.highlight)
         if losses is not None:
+            assert self.loss_axes is not None  # _build_loss_plot made them
             loss_part = VGroup(self.loss_axes, self.loss_plot, self.loss_marker)
             loss_part.next_to(clouds_part, RIGHT, buff=buff)
             loss_part.shift(UP * (clouds_part.get_center()[1] - loss_part.get_center()[1]))
@@ -425,7 +426,9 @@ class TrainingEvolution(Group):
             k = self.n_snapshots
             self.clouds[0].set_time(idx / (k - 1) if k > 1 else 1.0)
             ax = self.cloud_axes[0]
-            self.step_label.show(f"step {self.steps[nearest]}",
+            # the morph layout has the label; _square_axes gives the axes their length
+            assert self.step_label is not None and ax.x_length is not None
+            self.step_label.show_text(f"step {self.steps[nearest]}",
                                  self.cloud_frames[0].width / ax.x_length)
             self.step_label.next_to(self.cloud_frames[0], UP, buff=0.12 * self.font_size / 20)
         else:

@@ -24,14 +24,15 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ImportError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # Python 3.10: the same parser from PyPI
+    import tomli as tomllib
 
 __all__ = ["SCENES_DIR", "Slide", "Talk", "TalkError", "load_talk", "scene_defaults"]
 
