@@ -1,5 +1,5 @@
 # manim-diffusion: set-up, demo, tests and benchmarks.
-# `make demo` renders the smiley scene; `make test` runs ruff and pytest.
+# `make demo` renders the smiley scene; `make test` runs ruff, mypy and pytest.
 
 PY      ?= python3
 VENV    := .venv
@@ -52,15 +52,15 @@ demo: install
 
 test: install-test
 	$(VENV)/bin/ruff check manim_diffusion tests scenes benchmarks examples
+	$(VENV)/bin/mypy
 	$(PYTHON) -m pytest -q
 
+# Every benchmark: Markdown tables on stdout, all figures in benchmarks/results.json.
+# `make bench BENCH="--quick"` checks the machinery; BENCH="--only cloud trails" a part.
 bench: install
-	$(PYTHON) benchmarks/cloud.py --json benchmarks/results.json
-	$(PYTHON) benchmarks/train.py --json benchmarks/train.json
-	$(PYTHON) benchmarks/samplers.py --json benchmarks/samplers.json
-	$(PYTHON) benchmarks/render.py --json benchmarks/render.json
+	$(PYTHON) benchmarks/run_all.py $(BENCH)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache media/videos media/images \
-		benchmarks/results.json
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache media/videos \
+		media/images benchmarks/results.json
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -92,19 +92,21 @@ def speed(n: int, steps: int) -> dict:
     return timings
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--points", type=int, default=8000)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--speed-points", type=int, default=10000)
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--json", default=None)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     rows = quality(args.points, args.seeds)
     timings = speed(args.speed_points, args.steps)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"quality": rows, "speed_seconds": timings}, f, indent=2)
+            json.dump({"quality": rows, "speed_seconds": timings,
+                       "speed": {"points": args.speed_points, "steps": args.steps},
+                       "quality_points": args.points, "seeds": args.seeds}, f, indent=2)
 
 
 if __name__ == "__main__":

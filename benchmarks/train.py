@@ -15,13 +15,15 @@ from manim_diffusion.engine import TrainConfig, energy_distance_floor, make_data
 from manim_diffusion.engine.evaluate import EVAL_POINTS, evaluate
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--target", type=float, default=0.005)
     parser.add_argument("--steps", type=int, default=8000)
     parser.add_argument("--every", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=TrainConfig.threads,
+                        help="torch threads for training")
     parser.add_argument("--json", default=None)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     data = make_dataset("smiley", 10000, seed=0)
     floor = energy_distance_floor(lambda n, s: make_dataset("smiley", n, s), EVAL_POINTS)
@@ -44,7 +46,7 @@ def main() -> None:
     for steps in range(args.every, args.steps + 1, args.every):
         started = time.perf_counter()
         spent["eval"] = 0.0
-        result = train(data, TrainConfig(steps=steps), callback=check,
+        result = train(data, TrainConfig(steps=steps, threads=args.threads), callback=check,
                        snapshot_every=steps, progress=False)
         if rows[-1]["energy_distance"] <= args.target:
             break
@@ -52,12 +54,13 @@ def main() -> None:
     print(f"floor (data vs data): {floor:.4f}")
     if hit:
         print(f"target {args.target}: reached by a {hit['step']}-step run in "
-              f"{hit['train_seconds']:.1f} s of training (2 threads)")
+              f"{hit['train_seconds']:.1f} s of training ({args.threads} threads)")
     else:
         print(f"target {args.target} not reached within {args.steps} steps")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"floor": floor, "runs": rows, "target": args.target,
+                       "threads": args.threads,
                        "reached": hit, "steps_per_second": result.config.steps / result.seconds},
                       f, indent=2)
 
