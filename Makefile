@@ -51,7 +51,7 @@ demo: install
 	$(VENV)/bin/manim render $(QUALITY) scenes/ddpm_smiley.py DDPMSmiley
 
 test: install-test
-	$(VENV)/bin/ruff check manim_diffusion tests scenes benchmarks examples
+	$(VENV)/bin/ruff check manim_diffusion tests scenes benchmarks examples media
 	$(VENV)/bin/mypy
 	$(PYTHON) -m pytest -q
 

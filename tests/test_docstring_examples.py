@@ -11,43 +11,16 @@ from __future__ import annotations
 
 import inspect
 import re
-import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from manim import Scene, tempconfig
 
-import manim_diffusion
+from manim_diffusion._doc_examples import Example, examples_in, public_objects, render_example
 
-DIRECTIVE = re.compile(r"^(?P<indent>[ \t]*)\.\. manim::[ \t]*(?P<scene>\w+)[ \t]*$")
-OPTION = re.compile(r"^[ \t]*:[\w-]+:")
 PARAMETERS = re.compile(r"^Parameters\n-{3,}$", re.MULTILINE)
 SKIPPED_PARAMETERS = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-
-
-@dataclass(frozen=True)
-class Example:
-    """One ``.. manim::`` block: its scene name, its code, and whose docstring holds it."""
-
-    scene: str
-    code: str
-    owner: str
-
-
-def public_objects() -> dict[str, Any]:
-    """The public classes and functions (not constants, not exceptions) by name."""
-    objects = {}
-    for name in manim_diffusion.__all__:
-        obj = getattr(manim_diffusion, name)  # loads the mobjects (and manim) lazily
-        if not callable(obj):
-            continue
-        if inspect.isclass(obj) and issubclass(obj, Exception):
-            continue
-        objects[name] = obj
-    return objects
 
 
 def takes_parameters(obj: Any) -> bool:
@@ -59,29 +32,6 @@ def takes_parameters(obj: Any) -> bool:
         return False
     return any(p.name not in ("self", "cls") and p.kind not in SKIPPED_PARAMETERS
                for p in signature.parameters.values())
-
-
-def examples_in(doc: str, owner: str) -> list[Example]:
-    """The ``.. manim::`` blocks of a docstring: the indented body after the directive
-    and its ``:option:`` lines, dedented."""
-    lines = doc.splitlines()
-    found = []
-    for i, line in enumerate(lines):
-        match = DIRECTIVE.match(line)
-        if match is None:
-            continue
-        depth = len(match["indent"].expandtabs())
-        body = []
-        j = i + 1
-        while j < len(lines) and OPTION.match(lines[j]):
-            j += 1
-        for following in lines[j:]:
-            if following.strip() and len(following) - len(following.lstrip()) <= depth:
-                break
-            body.append(following)
-        code = textwrap.dedent("\n".join(body)).strip("\n")
-        found.append(Example(match["scene"], code + "\n", owner))
-    return found
 
 
 def all_examples() -> list[Example]:
@@ -118,27 +68,6 @@ def test_every_example_names_its_own_scene() -> None:
     assert not shared, f"scene names used by more than one docstring: {shared}"
 
 
-def render_example(example: Example, media_dir: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Run the block as Manim's directive does: the scene's last frame (RGBA) and the
-    camera's background colour (RGB, 0-255)."""
-    namespace: dict[str, Any] = {"__name__": f"docstring_{example.scene}"}
-    settings = {
-        "quality": "low_quality", "save_last_frame": True, "write_to_movie": False,
-        "format": "png", "media_dir": str(media_dir), "disable_caching": True,
-        "preview": False, "verbosity": "WARNING", "progress_bar": "none",
-        "output_file": example.scene,
-    }
-    with tempconfig(settings):
-        exec("from manim import *", namespace)
-        exec(compile(example.code, f"<{example.owner} docstring>", "exec"), namespace)
-        scene_class = namespace[example.scene]
-        assert issubclass(scene_class, Scene)
-        scene = scene_class()
-        scene.render()
-        background = np.asarray(scene.camera.background_color.to_int_rgb())
-        return np.asarray(scene.renderer.get_frame()), background
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("example", all_examples(), ids=lambda e: e.scene)
 def test_docstring_example_renders(example: Example, tmp_path: Path) -> None:
@@ -146,3 +75,15 @@ def test_docstring_example_renders(example: Example, tmp_path: Path) -> None:
     frame = frame.astype(np.int16)
     drawn = np.abs(frame[..., :3] - background).max(-1) > 8
     assert drawn.sum() > 50, f"{example.scene} ({example.owner}): the last frame is blank"
+
+
+def test_every_public_mobject_has_its_still_in_the_readme() -> None:
+    """media/make_mobject_stills.py's output is there for every mobject, and shown."""
+    from manim_diffusion import mobjects
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for name in public_objects(list(mobjects.__all__)):
+        still = root / "media" / "gallery" / "mobjects" / f"{name}.png"
+        assert still.is_file(), f"no still for {name}: run python media/make_mobject_stills.py"
+        assert f"media/gallery/mobjects/{name}.png" in readme, f"the README does not show {name}"
