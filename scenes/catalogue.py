@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 SCENES_DIR = Path(__file__).resolve().parent
@@ -26,11 +27,19 @@ SCENES: list[tuple[str, str]] = [
 
 
 def render_command(
-    file: str, scene: str, media_dir: str | Path, quality: str = "-ql", last_frame: bool = False
+    file: str, scene: str, media_dir: str | Path, quality: str = "-ql", last_frame: bool = False,
+    sections: bool = False, options: Sequence[str] = (),
 ) -> list[str]:
-    """The command a user runs, with the media in ``media_dir`` and no cache."""
+    """The command a user runs, with the media in ``media_dir`` and no cache.
+
+    ``last_frame`` writes only the last frame (``-s``); ``sections`` also writes one video
+    per section and ``sections/<Scene>.json`` (``--save_sections``; manim refuses it with
+    ``-s``: sections need a video). ``options`` are more ``manim render`` options.
+    """
     cmd = [sys.executable, "-m", "manim", "render", quality, "--disable_caching",
            "--media_dir", str(media_dir)]
     if last_frame:
         cmd.append("-s")
-    return [*cmd, str(SCENES_DIR / file), scene]
+    if sections:
+        cmd.append("--save_sections")
+    return [*cmd, *options, str(SCENES_DIR / file), scene]

@@ -8,14 +8,15 @@ trained model samples fresh noise, and the points flow onto the word along their
 paths.
 
 Render with ``manim render scenes/custom_shape.py CustomShape`` (add ``-ql`` for a quick
-look).
+look). In a talk script its parameters are ``word``, ``train_steps``, ``seed``, ``color``
+(the model's samples) and ``data_color`` (the data set), colours as a hex string or a
+manim colour name; its sections (pause points) are "data", "training" and "sampling".
 """
 
 from __future__ import annotations
 
 import numpy as np
 from manim import (
-    BLUE,
     BOLD,
     DOWN,
     GREY_B,
@@ -25,6 +26,7 @@ from manim import (
     Axes,
     FadeIn,
     FadeOut,
+    ManimColor,
     Scene,
     Text,
     ValueTracker,
@@ -44,6 +46,7 @@ from manim_diffusion import (
     sample,
     train,
 )
+from manim_diffusion.talk import params
 
 WORD = "go"  # short, bold, with holes in its glyphs
 FONT = "DejaVu Sans"
@@ -58,8 +61,8 @@ SAMPLER, SAMPLER_STEPS = "euler", 50
 SEED = 0
 
 DATA_RANGE = 3.0  # the panel shows [-DATA_RANGE, DATA_RANGE] in x and y
-DATA_COLOR = GREY_B
-MODEL_COLOR = BLUE
+DATA_COLOR = "GREY_B"
+MODEL_COLOR = "BLUE"
 
 
 def clipped_to_panel(points: np.ndarray) -> np.ndarray:
@@ -84,21 +87,24 @@ class CustomShape(Scene):
     """A word's letters become a data set that a flow model learns while the scene builds."""
 
     def construct(self) -> None:
-        word = Text(WORD, font=FONT, weight=BOLD)
-        data = points_from_mobject(word, n=N_DATA, mode=MODE, seed=SEED, size=WORD_SIZE)
-        rng = np.random.default_rng(SEED)
+        p = params({"word": WORD, "train_steps": TRAIN_STEPS, "seed": SEED,
+                    "color": MODEL_COLOR, "data_color": DATA_COLOR})
+        model_color, data_color = ManimColor(p["color"]), ManimColor(p["data_color"])
+        word = Text(p["word"], font=FONT, weight=BOLD)
+        data = points_from_mobject(word, n=N_DATA, mode=MODE, seed=p["seed"], size=WORD_SIZE)
+        rng = np.random.default_rng(p["seed"])
         snapshot_noise = rng.standard_normal((N_SAMPLES, 2)).astype(np.float32)
         sample_noise = rng.standard_normal((N_SAMPLES, 2)).astype(np.float32)
 
         # one thread: with two, training ran some 30 times slower whenever other
         # processes shared the two cores (OpenMP threads waiting on each other)
-        config = TrainConfig.for_objective("flow", steps=TRAIN_STEPS, seed=SEED,
+        config = TrainConfig.for_objective("flow", steps=p["train_steps"], seed=p["seed"],
                                            threads=TRAIN_THREADS)
         result = train(data, config, snapshot_every=SNAPSHOT_EVERY,
                        snapshot_noise=snapshot_noise, snapshot_sampler="ddim",
                        snapshot_steps=30, progress=True)
-        logger.info("trained %d steps in %.1f s, snapshots at %s", TRAIN_STEPS, result.seconds,
-                    [s.step for s in result.snapshots])
+        logger.info("trained %d steps in %.1f s, snapshots at %s", p["train_steps"],
+                    result.seconds, [s.step for s in result.snapshots])
         learning = snapshot_trajectory(snapshot_noise, result.snapshots)
         run = sample(result.model, SAMPLER, SAMPLER_STEPS, x_start=sample_noise)
         trajectory = Trajectory(times=run.times, points=clipped_to_panel(run.points),
@@ -117,15 +123,15 @@ class CustomShape(Scene):
         word.set_color(WHITE)
         outline = word.copy().set_fill(opacity=0).set_stroke(GREY_B, width=1.2, opacity=0.6)
 
-        data_cloud = DistributionCloud(data, axes=axes, radius=0.022, color=DATA_COLOR,
+        data_cloud = DistributionCloud(data, axes=axes, radius=0.022, color=data_color,
                                        opacity=0.9)
         progress = ValueTracker(0.0)
         learning_cloud = DistributionCloud(learning, time=progress, axes=axes, radius=0.022,
-                                           color=MODEL_COLOR, opacity=0.85)
+                                           color=model_color, opacity=0.85)
         t = ValueTracker(0.0)
         cloud = DistributionCloud(trajectory, time=t, axes=axes, radius=0.022,
-                                  color=MODEL_COLOR, opacity=0.85)
-        tracer = TrajectoryTracer(trajectory, time=t, axes=axes, n_paths=20, seed=SEED,
+                                  color=model_color, opacity=0.85)
+        tracer = TrajectoryTracer(trajectory, time=t, axes=axes, n_paths=20, seed=p["seed"],
                                   tail_length=0.35, stroke_width=1.8, stroke_opacity=0.9,
                                   head_radius=0.05)
         bar = TimeBar(time=t, trajectory=trajectory, length=4.2,
@@ -139,14 +145,14 @@ class CustomShape(Scene):
         bar.move_to([sidebar_left + 0.9 + bar.bar.get_length() / 2, -2.6, 0])
 
         def counter_text(step: int) -> Text:
-            label = f"training step {step:,} / {TRAIN_STEPS:,}"
+            label = f"training step {step:,} / {p['train_steps']:,}"
             return at_sidebar(Text(label, font_size=30), 2.2)
 
         def caption(text: str) -> Text:
             return at_sidebar(Text(text, font_size=24, color=GREY_B, line_spacing=0.8), 0.2)
 
         words = caption(f"Any Text or SVG outline\ncan become a data set:\n"
-                        f"here the word \u201c{WORD}\u201d")
+                        f"here the word \u201c{p['word']}\u201d")
 
         def say(text: str, run_time: float = 0.6) -> None:
             nonlocal words
@@ -155,6 +161,7 @@ class CustomShape(Scene):
             words = new
 
         # ---- the word becomes points
+        self.next_section("data")
         self.play(Write(title), FadeIn(axes), run_time=1.0)
         self.play(Write(word), FadeIn(words), run_time=2.0)
         self.wait(0.5)
@@ -165,6 +172,7 @@ class CustomShape(Scene):
         self.wait(1.0)
 
         # ---- a model trains; each snapshot samples the same noise
+        self.next_section("training")
         counter = counter_text(0)
         say(f"A flow-matching model trains\non them, right now. Every\n{SNAPSHOT_EVERY} steps "
             "it samples the\nsame fixed noise")
@@ -183,6 +191,7 @@ class CustomShape(Scene):
         self.wait(1.5)
 
         # ---- the trained model samples fresh noise
+        self.next_section("sampling")
         say(f"Sampling the trained model:\nfresh noise flows onto the\n"
             f"word ({SAMPLER_STEPS} Euler steps)")
         self.play(FadeOut(learning_cloud), FadeIn(cloud), FadeIn(bar), run_time=1.0)

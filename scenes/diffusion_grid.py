@@ -9,7 +9,9 @@ branches become other digits and only the late ones keep the trunk's. Last, one
 early branch is promoted to be the trunk of a new tree.
 
 Render with ``manim render scenes/diffusion_grid.py DiffusionGrid`` (add ``-ql`` for
-a quick look).
+a quick look). In a talk script its parameters are ``digit`` and ``seed`` (the guided
+run's class and seed) and ``steps`` (of both runs); its sections (pause points) are
+"guided", "free" and "promote".
 """
 
 from __future__ import annotations
@@ -33,43 +35,56 @@ from manim_diffusion.engine.branching import BranchSet, branch
 from manim_diffusion.engine.latent_mnist import load_latent_mnist
 from manim_diffusion.mobjects.branching_grid import BranchingGrid
 from manim_diffusion.mobjects.timebar import TimeBar
+from manim_diffusion.talk import params
 
-SAMPLER, STEPS = "ddpm", 150
+SAMPLER = "ddpm"
+STEPS = 150
 BRANCH_TIMES = (0.2, 0.5, 0.8, 0.95)
 K = 6
 DIGIT = 3  # the class of the guided run
-SEED_GUIDED, SEED_FREE = 0, 2  # seed 2: an unconditional trunk that ends as a clear 9
+SEED_GUIDED = 0
+SEED_FREE = 2  # an unconditional trunk that ends as a clear 9
 PROMOTE = (0, 1)  # an early branch of the unconditional tree that became another digit
+
+
+def a_digit(digit: int) -> str:
+    """The digit with its article: "a 3", "an 8"."""
+    return f"{'an' if digit == 8 else 'a'} {digit}"
 
 
 class DiffusionGrid(Scene):
     """Branches of one latent sampling run: early ones change the digit, late ones do not."""
 
     def construct(self) -> None:
+        p = params({"digit": DIGIT, "steps": STEPS, "seed": SEED_GUIDED})
+        digit = a_digit(p["digit"])
         kit = load_latent_mnist()
-        guided = branch(kit.model, SAMPLER, STEPS, branch_times=BRANCH_TIMES, k=K,
-                        seed=SEED_GUIDED, labels=DIGIT, guidance=kit.guidance)
-        free = branch(kit.model, SAMPLER, STEPS, branch_times=BRANCH_TIMES, k=K,
+        guided = branch(kit.model, SAMPLER, p["steps"], branch_times=BRANCH_TIMES, k=K,
+                        seed=p["seed"], labels=p["digit"], guidance=kit.guidance)
+        free = branch(kit.model, SAMPLER, p["steps"], branch_times=BRANCH_TIMES, k=K,
                       seed=SEED_FREE)
         promoted = free.promote(*PROMOTE)
         new_digit = int(kit.classify(kit.decode(promoted.trunk_end[None]))[0])
 
         title = Text("Paths not taken: branching one sampling run", font_size=32)
         title.to_edge(UP, buff=0.3)
+        self.next_section("guided")
         self.play(Write(title), run_time=1.0)
 
         t = ValueTracker(0.0)
         bar = TimeBar(time=t, length=5.0, font_size=18).to_edge(DOWN, buff=0.35)
-        caption = self.caption("A DDPM run in the VAE's latent plane, asked for a 3.\n"
-                               "At each branch time, 6 new runs leave it with fresh noise.")
+        caption = self.caption(f"A DDPM run in the VAE's latent plane, asked for {digit}.\n"
+                               f"At each branch time, {K} new runs leave it with fresh noise.")
         grid = self.grid(guided, kit.decode, t)
         self.play(FadeIn(grid), FadeIn(bar), FadeIn(caption), run_time=0.8)
         self.play(t.animate.set_value(1.0), run_time=6.0, rate_func=linear)
-        caption = self.recaption(caption, "Guided to a 3, every branch is a 3. Early branches\n"
+        caption = self.recaption(caption, f"Guided to {digit}, every branch is {digit}. "
+                                 "Early branches\n"
                                  "draw it in other styles; late ones, the trunk's own.")
         self.wait(2.5)
 
         # ---- no class: early branches become other digits
+        self.next_section("free")
         t2 = ValueTracker(0.0)
         bar2 = TimeBar(time=t2, length=5.0, font_size=18).move_to(bar)
         grid2 = self.grid(free, kit.decode, t2)
@@ -83,6 +98,7 @@ class DiffusionGrid(Scene):
         self.wait(2.5)
 
         # ---- promote one early branch to a new trunk
+        self.next_section("promote")
         b, k = PROMOTE
         box = grid2.cell_frame(b, k, color=YELLOW)
         caption = self.recaption(caption, "Promote one early branch: it becomes the trunk\n"

@@ -5,7 +5,9 @@ from noise to data. Then the three_dots DDPM model's learned score beside the ex
 score of the data's Gaussian mixture, on one scale.
 
 Render with ``manim render scenes/drift_field.py DriftFieldScene`` (add ``-ql`` for a
-quick look).
+quick look). In a talk script its parameters are ``n_points`` and ``seed`` (the cloud
+riding the velocity field) and ``color`` (the cloud's, a hex string or a manim colour
+name); its sections (pause points) are "velocity", "ride" and "score".
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from manim import (
     GREY_B,
     LEFT,
     RIGHT,
-    TEAL,
     UP,
     Axes,
     FadeIn,
     FadeOut,
     Group,
+    ManimColor,
     Scene,
     Text,
     ValueTracker,
@@ -38,11 +40,13 @@ from manim_diffusion import (
     load_pretrained,
     sample,
 )
+from manim_diffusion.talk import params
 
 FLOW_MODEL = "smiley_flow"
 SCORE_MODEL = "three_dots_ddpm"
 N_POINTS = 2000
 SEED = 0
+COLOR = "TEAL"
 STOPS = (0.3, 0.6, 0.85, 1.0)
 
 
@@ -55,15 +59,16 @@ class DriftFieldScene(Scene):
     """The velocity field carries the cloud; the learned score matches the exact one."""
 
     def construct(self) -> None:
+        p = params({"n_points": N_POINTS, "seed": SEED, "color": COLOR})
         title = Text("The drift: where each point is pushed", font_size=34).to_edge(UP, buff=0.3)
         t = ValueTracker(0.0)
         flow = load_pretrained(FLOW_MODEL)
-        trajectory = sample(flow, "euler", 100, n=N_POINTS, seed=SEED)
+        trajectory = sample(flow, "euler", 100, n=p["n_points"], seed=p["seed"])
 
         axes = _axes().to_edge(LEFT, buff=0.9).shift(0.3 * DOWN)
         field = DriftField(flow, "velocity", time=t, axes=axes, density=19, stroke_width=1.6)
-        cloud = DistributionCloud(trajectory, time=t, axes=axes, radius=0.026, color=TEAL,
-                                  opacity=0.75)
+        cloud = DistributionCloud(trajectory, time=t, axes=axes, radius=0.026,
+                                  color=ManimColor(p["color"]), opacity=0.75)
         bar = TimeBar(time=t, trajectory=trajectory, length=5.0)
         bar.next_to(axes, RIGHT, buff=0.6).shift(2.0 * DOWN)
 
@@ -80,9 +85,11 @@ class DriftFieldScene(Scene):
             self.play(FadeOut(words), FadeIn(new), run_time=0.5)
             words = new
 
+        self.next_section("velocity")
         self.play(Write(title), FadeIn(axes), run_time=1.0)
         self.play(FadeIn(field), FadeIn(bar), FadeIn(words), run_time=1.0)
         self.play(FadeIn(cloud), run_time=0.8)
+        self.next_section("ride")
         say("The cloud rides the field:\neach point moves along the\narrow under it")
         for stop in STOPS:
             self.play(t.animate.set_value(stop), run_time=2.2, rate_func=smooth)
@@ -93,6 +100,7 @@ class DriftFieldScene(Scene):
         self.play(FadeOut(Group(field, cloud, axes, bar, words)), run_time=0.8)
 
         # --- learned score against the exact score -------------------------------------
+        self.next_section("score")
         s = ValueTracker(0.5)
         model = load_pretrained(SCORE_MODEL)
         exact = GaussianMixture.three_dots()

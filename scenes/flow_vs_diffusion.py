@@ -7,7 +7,9 @@ the shape of each; a dashed straight line from each path's start to its end is t
 yardstick.
 
 Render with ``manim render scenes/flow_vs_diffusion.py FlowVsDiffusion`` (add ``-ql``
-for a quick look).
+for a quick look). In a talk script its parameters are ``diffusion_model`` (DDPM and
+DDIM panels), ``flow_model``, ``n_points`` and ``seed``; its sections (pause points) are
+"noise", "paths" and "chords".
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from manim_diffusion import (
     load_pretrained,
     sample,
 )
+from manim_diffusion.talk import params
 
 DIFFUSION_MODEL = "smiley_ddpm"
 FLOW_MODEL = "smiley_flow"
@@ -51,11 +54,12 @@ N_POINTS = 1500
 N_PATHS = 10
 SEED = 0
 
-#: (model, sampler, steps, drawn every k-th row, title, subtitle, colour), in panel order.
+#: (model parameter, sampler, steps, drawn every k-th row, title, subtitle, colour), in
+#: panel order.
 PANELS = (
-    (DIFFUSION_MODEL, "ddpm", 1000, 20, "DDPM", "1000 steps, every 20th drawn", RED),
-    (DIFFUSION_MODEL, "ddim", 50, 1, "DDIM", "50 steps", BLUE),
-    (FLOW_MODEL, "euler", 50, 1, "Flow matching", "rectified flow, 50 Euler steps", TEAL),
+    ("diffusion_model", "ddpm", 1000, 20, "DDPM", "1000 steps, every 20th drawn", RED),
+    ("diffusion_model", "ddim", 50, 1, "DDIM", "50 steps", BLUE),
+    ("flow_model", "euler", 50, 1, "Flow matching", "rectified flow, 50 Euler steps", TEAL),
 )
 #: What each panel's paths look like, shown under it once they are drawn.
 VERDICTS = (
@@ -83,20 +87,23 @@ def traced_indices(x_start: np.ndarray, runs: list, n: int) -> np.ndarray:
     return np.array([np.argmax(np.where(sector == k, length, -2.0)) for k in range(n)])
 
 
-def run_samplers(x_start: np.ndarray) -> list:
-    """One trajectory per panel, all from ``x_start``."""
-    models = {name: load_pretrained(name) for name in (DIFFUSION_MODEL, FLOW_MODEL)}
-    return [sample(models[model], sampler, steps, x_start=x_start, seed=SEED,
+def run_samplers(p: dict, x_start: np.ndarray) -> list:
+    """One trajectory per panel, all from ``x_start``, with the models named in ``p``."""
+    models = {key: load_pretrained(p[key]) for key in ("diffusion_model", "flow_model")}
+    return [sample(models[key], sampler, steps, x_start=x_start, seed=p["seed"],
                    record_predictions=False)
-            for model, sampler, steps, *_ in PANELS]
+            for key, sampler, steps, *_ in PANELS]
 
 
 class FlowVsDiffusion(Scene):
     """DDPM's jagged paths, DDIM's smooth curves and a flow model's paths, from one noise."""
 
     def construct(self) -> None:
-        x_start = np.random.default_rng(SEED).standard_normal((N_POINTS, 2)).astype(np.float32)
-        runs = run_samplers(x_start)
+        p = params({"diffusion_model": DIFFUSION_MODEL, "flow_model": FLOW_MODEL,
+                    "n_points": N_POINTS, "seed": SEED})
+        x_start = np.random.default_rng(p["seed"]).standard_normal(
+            (p["n_points"], 2)).astype(np.float32)
+        runs = run_samplers(p, x_start)
         traced = traced_indices(x_start, runs[1:], N_PATHS)  # by the DDIM and flow paths
         t = ValueTracker(0.0)
 
@@ -138,7 +145,8 @@ class FlowVsDiffusion(Scene):
             return Text(text, font_size=18, color=GREY_B, line_spacing=0.8).move_to(
                 [0, -3.4, 0])
 
-        words = caption("The same 1,500 points of Gaussian noise start in all three panels;\n"
+        words = caption(f"The same {p['n_points']:,} points of Gaussian noise start in all "
+                        "three panels;\n"
                         f"circles mark {N_PATHS} points that travel far; their paths are traced")
 
         def say(text: str, run_time: float = 0.6) -> None:
@@ -147,17 +155,20 @@ class FlowVsDiffusion(Scene):
             self.play(FadeOut(words), FadeIn(new), run_time=run_time)
             words = new
 
+        self.next_section("noise")
         self.play(Write(title), FadeIn(panels), run_time=1.2)
         self.play(FadeIn(clouds), FadeIn(starts), FadeIn(bar), FadeIn(words), run_time=1.0)
         self.add(tracers)
         self.wait(1.5)
 
+        self.next_section("paths")
         say("One clock for all three, t = 0 noise to t = 1 data. The diffusion\n"
             "samplers barely move until halfway; the flow moves from the start")
         self.play(t.animate.set_value(1.0), run_time=10.0, rate_func=smooth)
         self.play(FadeIn(verdicts), run_time=0.8)
         self.wait(2.0)
 
+        self.next_section("chords")
         say("Yellow dashes: the straight line from each start to its end. Flow matching\n"
             "trains on straight lines, but random noise-data pairs cross, so the\n"
             "learned flow first pulls every point toward the middle")

@@ -6,7 +6,9 @@ linear schedule, each with one fixed noise vector, as time runs from 1 (data) do
 side by side with a marker at the current time.
 
 Render with ``manim render scenes/forward_process.py ForwardProcessScene`` (add ``-ql``
-for a quick look).
+for a quick look). In a talk script its parameters are ``n_points``, ``seed`` (of the
+data and the noise) and ``color`` (the cloud's, a hex string or a manim colour name); its
+sections (pause points) are "data", "noise" and "back".
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from manim import (
     Axes,
     FadeIn,
     FadeOut,
+    ManimColor,
     Scene,
     Text,
     ValueTracker,
@@ -33,17 +36,19 @@ from manim_diffusion.engine.forward import forward_trajectory
 from manim_diffusion.mobjects import TimeBar
 from manim_diffusion.mobjects.forward_process import ForwardProcess
 from manim_diffusion.mobjects.schedule_plot import SchedulePlot
+from manim_diffusion.talk import params
 
 N_POINTS = 2000
 SEED = 0
 SCHEDULE = "linear"
+COLOR = "BLUE"
 BACK_TO = 0.93  # where the scene ends after running time back: a noisy face
 #: (time to stop at, caption there), from the data to the noise.
 STAGES = (
     (0.97, "t = 0.97: a little noise,\nthe face is still clear"),
     (0.9, "t = 0.9: the face blurs"),
     (0.7, "t = 0.7: almost gone: the linear schedule\ndestroys the signal early (cosine: later)"),
-    (0.0, "t = 0: Gaussian noise. The same\n2,000 points, each on its own path"),
+    (0.0, "t = 0: Gaussian noise. The same\n{n:,} points, each on its own path"),
 )
 
 
@@ -51,8 +56,9 @@ class ForwardProcessScene(Scene):
     """2,000 smiley points noised into Gaussian noise, with the schedules beside them."""
 
     def construct(self) -> None:
-        data = make_dataset("smiley", N_POINTS, seed=SEED)
-        trajectory = forward_trajectory(data, schedule=SCHEDULE, steps=100, seed=SEED)
+        p = params({"n_points": N_POINTS, "seed": SEED, "color": COLOR})
+        data = make_dataset("smiley", p["n_points"], seed=p["seed"])
+        trajectory = forward_trajectory(data, schedule=SCHEDULE, steps=100, seed=p["seed"])
         t = ValueTracker(1.0)
 
         title = Text("The forward process: data dissolves into noise", font_size=32)
@@ -62,7 +68,8 @@ class ForwardProcessScene(Scene):
                     axis_config={"stroke_opacity": 0.25, "include_ticks": False})
         axes.to_edge(LEFT, buff=0.9).shift(0.35 * DOWN)
         process = ForwardProcess(trajectory, time=t, axes=axes, n_paths=6, seed=3,
-                                 cloud_config={"radius": 0.028, "opacity": 0.85},
+                                 cloud_config={"radius": 0.028, "opacity": 0.85,
+                                               "color": ManimColor(p["color"])},
                                  tracer_config={"stroke_width": 2.0, "head_radius": 0.06})
         plots = SchedulePlot.side_by_side(["linear", "cosine"], time=t, width=2.6,
                                           height=2.8, font_size=15, buff=0.7)
@@ -74,7 +81,7 @@ class ForwardProcessScene(Scene):
             words = Text(text, font_size=21, color=GREY_B, line_spacing=0.8)
             return words.next_to(plots, DOWN, buff=0.3).align_to(plots, LEFT)
 
-        words = caption("2,000 points of the smiley data set at t = 1")
+        words = caption(f"{p['n_points']:,} points of the smiley data set at t = 1")
 
         def say(text: str) -> None:
             nonlocal words
@@ -82,19 +89,24 @@ class ForwardProcessScene(Scene):
             self.play(FadeOut(words), FadeIn(new), run_time=0.5)
             words = new
 
+        self.next_section("data")
         self.play(Write(title), FadeIn(axes), run_time=1.0)
         self.play(FadeIn(process.cloud), FadeIn(words), run_time=0.8)
         self.play(FadeIn(plots), FadeIn(bar), run_time=0.8)
         say("Each point draws one noise ε and keeps it:\nxₜ = α(t)·x₀ + σ(t)·ε, t from 1 to 0")
         self.play(FadeIn(process.tracer), run_time=0.5)
         self.wait(0.5)
+
+        self.next_section("noise")
         for stop, text in STAGES:
             self.play(FadeOut(words), run_time=0.3)
             self.play(t.animate.set_value(stop), run_time=1.0 + 3.0 * (t.get_value() - stop),
                       rate_func=linear)
-            words = caption(text)
+            words = caption(text.format(n=p["n_points"]))
             self.play(FadeIn(words), run_time=0.4)
             self.wait(0.8)
+
+        self.next_section("back")
         say("Run time back: the points retrace their\npaths. Here we know each ε; a model\n"
             "must learn to find the way back")
         self.play(t.animate.set_value(BACK_TO), run_time=2.5, rate_func=smooth)

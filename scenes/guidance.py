@@ -9,6 +9,9 @@ contours are the three classes of the data set. Points that leave a panel are hi
 and the share of them is printed under it.
 
 Render with ``manim render scenes/guidance.py Guidance`` (add ``-ql`` for a quick look).
+In a talk script its parameters are ``class`` (0 top, 1 or 2), ``max_guidance`` (the
+fourth column's scale, 7 by default), ``n_points`` and ``seed`` (of the noise); its
+sections (pause points) are "setup", "ddim" and "ddpm".
 """
 
 from __future__ import annotations
@@ -44,13 +47,15 @@ from manim_diffusion import (
     make_dataset,
     sample,
 )
+from manim_diffusion.talk import params
 
 MODEL = "three_dots_cond"
 N_POINTS = 2000
 N_PATHS = 10
 SEED = 0
 CLASS = 0  # the class every panel asks for: the top blob
-SCALES = (0.0, 1.0, 3.0, 7.0)
+SCALES = (0.0, 1.0, 3.0)  # the guidance scales of the first three columns ...
+MAX_GUIDANCE = 7.0  # ... and of the fourth
 #: (sampler, steps, drawn every k-th row, row title, details): top row, bottom row.
 ROWS = (
     ("ddim", 50, 1, "DDIM", "50 steps,\ndeterministic"),
@@ -58,6 +63,7 @@ ROWS = (
 )
 #: Colour of each class: blue (top, the one asked for), orange, lavender.
 PALETTE = ("#58A6FF", "#FF9F1C", "#C3A6FF")
+PALETTE_NAMES = ("blue", "orange", "lavender")
 SUBTITLES = ("unconditional", "conditional", "guided", "strongly guided")
 
 DATA_RANGE = 3.0  # each panel shows [-DATA_RANGE, DATA_RANGE] in x and y
@@ -91,27 +97,31 @@ class Guidance(Scene):
     """The same noise sampled with guidance 0, 1, 3 and 7 towards one class, DDIM and DDPM."""
 
     def construct(self) -> None:
+        p = params({"class": CLASS, "max_guidance": MAX_GUIDANCE, "n_points": N_POINTS,
+                    "seed": SEED})
+        asked, scales = p["class"], (*SCALES, float(p["max_guidance"]))
         model = load_pretrained(MODEL)
         data, data_labels = make_dataset("three_dots", 6000, seed=SEED, with_labels=True)
         centres = np.stack([data[data_labels == k].mean(axis=0) for k in range(3)])
-        x_start = np.random.default_rng(SEED).standard_normal((N_POINTS, 2)).astype(np.float32)
+        x_start = np.random.default_rng(p["seed"]).standard_normal(
+            (p["n_points"], 2)).astype(np.float32)
 
         runs = []  # per row: per scale (display trajectory, share in class, share off panel)
         for sampler, steps, every, _, _ in ROWS:
             row = []
-            for w in SCALES:
+            for w in scales:
                 # same x_start and, for DDPM, the same generator seed in every panel
-                traj = sample(model, sampler, steps, x_start=x_start, seed=SEED + 1,
-                              labels=CLASS, guidance=w, record_predictions=False)
+                traj = sample(model, sampler, steps, x_start=x_start, seed=p["seed"] + 1,
+                              labels=asked, guidance=w, record_predictions=False)
                 final = traj.final
                 near = nearest_class(final, centres)
-                share = float(np.mean(near == CLASS))
+                share = float(np.mean(near == asked))
                 off = float(np.mean((np.abs(final) > DATA_RANGE).any(axis=1)))
                 row.append((clipped_to_panel(traj.thin(every), near), share, off))
             runs.append(row)
 
         t = ValueTracker(0.0)
-        title = Text("Classifier-free guidance: same noise, all asking for class 0",
+        title = Text(f"Classifier-free guidance: same noise, all asking for class {asked}",
                      font_size=30).to_edge(UP, buff=0.18)
 
         # ---- the grid of panels: axes, frame, class contours
@@ -121,7 +131,7 @@ class Guidance(Scene):
         statics = VGroup()
         for r in range(len(ROWS)):
             row = []
-            for c in range(len(SCALES)):
+            for c in range(len(scales)):
                 axes = Axes(x_range=[-DATA_RANGE, DATA_RANGE, 1],
                             y_range=[-DATA_RANGE, DATA_RANGE, 1],
                             x_length=PANEL_SIZE, y_length=PANEL_SIZE, tips=False,
@@ -140,12 +150,12 @@ class Guidance(Scene):
             panels.append(row)
 
         # headers: tops aligned (every line has a tall letter), so the baselines line up
-        w_labels = [Text(f"w = {w:g}", font_size=26) for w in SCALES]
+        w_labels = [Text(f"w = {w:g}", font_size=26) for w in scales]
         subtitles = [Text(sub, font_size=18, color=GREY_B) for sub in SUBTITLES]
         sub_top = panels[0][0][1].get_top()[1] + 0.12 + max(m.height for m in subtitles)
         w_top = sub_top + 0.1 + max(m.height for m in w_labels)
         headers = VGroup()
-        for c in range(len(SCALES)):
+        for c in range(len(scales)):
             x = panels[0][c][1].get_x()
             for mob, top in ((w_labels[c], w_top), (subtitles[c], sub_top)):
                 mob.move_to([x, top - mob.height / 2, 0])
@@ -164,9 +174,10 @@ class Guidance(Scene):
 
         def stats(r: int) -> VGroup:
             group = VGroup()
-            for c in range(len(SCALES)):
+            for c in range(len(scales)):
                 _, share, off = runs[r][c]
-                lines = VGroup(Text(f"in class 0: {percent(share)}", font_size=16, color=GREY_B))
+                lines = VGroup(Text(f"in class {asked}: {percent(share)}", font_size=16,
+                                    color=GREY_B))
                 if off > 0:
                     lines.add(Text(f"{percent(off)} off the panel", font_size=16, color=GREY_B))
                 group.add(lines.arrange(DOWN, buff=0.06).next_to(panels[r][c][1], DOWN,
@@ -175,13 +186,13 @@ class Guidance(Scene):
 
         def row_mobjects(r: int, time: ValueTracker | float) -> tuple[VGroup, VGroup]:
             clouds, tracers = [], []
-            for c in range(len(SCALES)):
+            for c in range(len(scales)):
                 traj = runs[r][c][0]
                 axes = panels[r][c][0]
                 clouds.append(DistributionCloud(traj, time=time, axes=axes, radius=0.016,
                                                 palette=PALETTE, opacity=0.8))
                 tracers.append(TrajectoryTracer(traj, time=time, axes=axes, n_paths=N_PATHS,
-                                                seed=SEED, palette=PALETTE, tail_length=0.4,
+                                                seed=p["seed"], palette=PALETTE, tail_length=0.4,
                                                 stroke_width=1.4, stroke_opacity=0.9,
                                                 head_radius=0.03))
             return clouds, tracers
@@ -193,8 +204,9 @@ class Guidance(Scene):
             return Text(text, font_size=20, color=GREY_B, line_spacing=0.8).to_corner(
                 DOWN + LEFT, buff=0.35)
 
-        words = caption("2,000 noise points, the same in every panel, all asking\n"
-                        "for class 0 (blue). Colour: the class each ends nearest to")
+        words = caption(f"{p['n_points']:,} noise points, the same in every panel, all asking\n"
+                        f"for class {asked} ({PALETTE_NAMES[asked]}). Colour: the class each "
+                        "ends nearest to")
 
         def say(text: str) -> None:
             nonlocal words
@@ -202,11 +214,13 @@ class Guidance(Scene):
             self.play(FadeOut(words), FadeIn(new), run_time=0.6)
             words = new
 
+        self.next_section("setup")
         self.play(Write(title), FadeIn(statics), FadeIn(headers), run_time=1.5)
         self.play(FadeIn(words), FadeIn(bar), run_time=0.8)
         self.wait(1.5)
 
         # ---- top row: DDIM
+        self.next_section("ddim")
         clouds, tracers = row_mobjects(0, t)
         self.play(FadeIn(row_titles[0]), *[FadeIn(m) for m in clouds], run_time=0.8)
         self.add(*tracers)
@@ -216,13 +230,14 @@ class Guidance(Scene):
         top_stats = stats(0)
         self.play(FadeIn(top_stats), run_time=0.6)
         off7 = percent(runs[0][-1][2])
-        say("w = 0 ignores the class: all three blobs. w = 1: class 0.\n"
-            f"w = 3, 7 push past it, away from the others; {off7} fly off")
+        say(f"w = 0 ignores the class: all three blobs. w = 1: class {asked}.\n"
+            f"w = 3, {scales[-1]:g} push past it, away from the others; {off7} fly off")
         self.wait(3.0)
         for m in (*clouds, *tracers):
             m.set_time(1.0)  # the top row stays at the end while the bottom row runs
 
         # ---- bottom row: DDPM from the same noise and generator seed
+        self.next_section("ddpm")
         t.set_value(0.0)
         clouds2, tracers2 = row_mobjects(1, t)
         say("bottom row: DDPM, same noise and seed; its fresh noise\n"
@@ -232,6 +247,7 @@ class Guidance(Scene):
         self.play(t.animate.set_value(1.0), run_time=6.0, rate_func=smooth)
         self.play(FadeIn(stats(1)), run_time=0.6)
         off7_ddpm = percent(runs[1][-1][2])
-        say(f"DDPM stays on class 0 at w = 3; at w = 7, {off7_ddpm} still fly off.\n"
+        say(f"DDPM stays on class {asked} at w = 3; at w = {scales[-1]:g}, {off7_ddpm} still "
+            "fly off.\n"
             "With strong guidance, deterministic DDIM overshoots")
         self.wait(3.0)

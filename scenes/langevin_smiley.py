@@ -1,14 +1,15 @@
 """Langevin Monte Carlo on the smiley: follow the score, add noise, sample the density.
 
 Render with ``manim render scenes/langevin_smiley.py LangevinSmiley`` (add ``-ql`` for a
-quick look).
+quick look). In a talk script its parameters are ``n_walkers``, ``steps`` and
+``step_size`` (of the crowd of walkers), ``seed`` and ``color`` (the crowd's, a hex string
+or a manim colour name); its sections (pause points) are "walker", "wander" and "crowd".
 """
 
 from __future__ import annotations
 
 import numpy as np
 from manim import (
-    BLUE_B,
     DOWN,
     GREY_B,
     LEFT,
@@ -20,6 +21,7 @@ from manim import (
     FadeIn,
     FadeOut,
     Group,
+    ManimColor,
     ParsableManimColor,
     Scene,
     Text,
@@ -35,11 +37,13 @@ from manim_diffusion.engine.langevin import LangevinRun, langevin_walk, smiley_d
 from manim_diffusion.mobjects import TimeBar
 from manim_diffusion.mobjects.heatmap import DensityHeatmap
 from manim_diffusion.mobjects.langevin import LangevinWalker
+from manim_diffusion.talk import params
 
 N_WALKERS = 2000
 STEPS = 300
 STEP_SIZE = 0.002  # a third of the components' variance (width 0.08): stable, small bias
 SEED = 0
+COLOR = "BLUE_B"
 
 
 def smiley_axes(size: float) -> Axes:
@@ -52,19 +56,23 @@ class LangevinSmiley(Scene):
     """One Langevin walker step by step, then 2,000 walkers with and without noise."""
 
     def construct(self) -> None:
+        p = params({"n_walkers": N_WALKERS, "steps": STEPS, "step_size": STEP_SIZE,
+                    "seed": SEED, "color": COLOR})
         density = smiley_density(width=0.08)
         single = langevin_walk(density, np.array([[0.25, -0.25]]), steps=150,
-                               step_size=STEP_SIZE, seed=SEED)
-        start = np.random.default_rng(SEED).uniform(-2.5, 2.5, (N_WALKERS, 2))  # broad
-        ascent = langevin_walk(density, start, steps=STEPS, step_size=STEP_SIZE,
-                               noise=False, seed=SEED)
-        langevin = langevin_walk(density, start, steps=STEPS, step_size=STEP_SIZE, seed=SEED)
+                               step_size=STEP_SIZE, seed=p["seed"])
+        start = np.random.default_rng(p["seed"]).uniform(-2.5, 2.5, (p["n_walkers"], 2))  # broad
+        crowd = {"steps": p["steps"], "step_size": p["step_size"], "seed": p["seed"]}
+        ascent = langevin_walk(density, start, noise=False, **crowd)
+        langevin = langevin_walk(density, start, **crowd)
 
         title = Text("Langevin dynamics: climb the score, add noise", font_size=34)
         title.to_edge(UP, buff=0.3)
+        self.next_section("walker")
         self.play(Write(title), run_time=1.0)
         self.one_walker(density, single)
-        self.many_walkers(density, ascent, langevin)
+        self.next_section("crowd")
+        self.many_walkers(density, ascent, langevin, ManimColor(p["color"]))
 
     def one_walker(self, density: GaussianMixture, run: LangevinRun) -> None:
         """A single walker: the gradient step and the noise kick of every iteration."""
@@ -105,21 +113,23 @@ class LangevinSmiley(Scene):
         new = line("...near it, the noise kick\nwins each step while the\n"
                    "gradient pulls back: the\nwalker wanders along\nthe curve")
         new.move_to(words, aligned_edge=UP + LEFT)
+        self.next_section("wander")
         self.play(FadeOut(words), FadeIn(new), run_time=0.5)
         self.play(t.animate.set_value(1.0), run_time=8.0, rate_func=linear)
         self.wait(0.8)
         self.play(FadeOut(Group(heat, axes, walker, rule, legend, new)), run_time=0.8)
 
     def many_walkers(
-        self, density: GaussianMixture, ascent: LangevinRun, langevin: LangevinRun
+        self, density: GaussianMixture, ascent: LangevinRun, langevin: LangevinRun,
+        color: ParsableManimColor,
     ) -> None:
-        """2,000 walkers from a broad start: gradient ascent beside Langevin."""
+        """Many walkers from a broad start: gradient ascent beside Langevin."""
         t = ValueTracker(0.0)
         left = smiley_axes(4.3).move_to([-4.45, -0.05, 0])
         right = smiley_axes(4.3).move_to([0.15, -0.05, 0])
         heats = [DensityHeatmap(density, axes=ax, gamma=0.5, opacity=0.7, colorbar=False)
                  for ax in (left, right)]
-        style = {"radius": 0.017, "color": BLUE_B, "opacity": 0.9}
+        style = {"radius": 0.017, "color": color, "opacity": 0.9}
         no_noise = LangevinWalker(ascent, time=t, axes=left, **style)
         with_noise = LangevinWalker(langevin, time=t, axes=right, histogram=True,
                                     histogram_config={"size": 2.5, "burn_in": 0.05,

@@ -9,7 +9,9 @@ same four scales, from one shared noise point, with the share of 1,000 guided sa
 (100 per class) that the shipped digit classifier reads as the class asked for.
 
 Render with ``manim render scenes/latent_guidance.py LatentGuidance`` (add ``-ql`` for a
-quick look).
+quick look). In a talk script its parameters are ``digit`` and ``second_digit`` (what the
+moving points ask for), ``max_guidance`` (the fourth scale, 7 by default), ``steps`` and
+``seed``; its sections (pause points) are "first", "second" and "grid".
 """
 
 from __future__ import annotations
@@ -37,28 +39,34 @@ from manim_diffusion.engine.latent_mnist import load_latent_mnist
 from manim_diffusion.engine.trajectory import Trajectory
 from manim_diffusion.mobjects.heatmap import GridImage
 from manim_diffusion.mobjects.latent_mnist import LatentMNISTPanel
+from manim_diffusion.talk import params
 
 SEED = 0
-SCALES = (0.0, 1.0, 3.0, 7.0)
+SCALES = (0.0, 1.0, 3.0)  # the first three guidance scales ...
+MAX_GUIDANCE = 7.0  # ... and the fourth
 SCALE_COLORS = ("#FFFFFF", "#74C0FC", "#FFD43B", "#FF8787")
-SAMPLER, STEPS = "ddim", 50
-CLASSES = (4, 8)  # the digits the moving points ask for, one after the other
+SAMPLER = "ddim"
+STEPS = 50
+DIGIT = 4  # the digits the moving points ask for, one after the other
+SECOND_DIGIT = 8
 PER_CLASS = 100  # samples per class for the classifier's share
 CANDIDATES = 64  # noise points tried for a start that w = 0 takes to another class
 
 
-def sweep(kit, x_start: np.ndarray, labels: np.ndarray) -> list[Trajectory]:
+def sweep(kit, x_start: np.ndarray, labels: np.ndarray, scales: tuple[float, ...],
+          steps: int, seed: int) -> list[Trajectory]:
     """One DDIM run per guidance scale from the same starting points and labels."""
-    return [kit.sample(labels, guidance=w, sampler=SAMPLER, steps=STEPS, x_start=x_start,
-                       seed=SEED, record_predictions=False) for w in SCALES]
+    return [kit.sample(labels, guidance=w, sampler=SAMPLER, steps=steps, x_start=x_start,
+                       seed=seed, record_predictions=False) for w in scales]
 
 
-def telling_start(kit, digit: int, rng: np.random.Generator) -> np.ndarray:
+def telling_start(kit, digit: int, rng: np.random.Generator, steps: int,
+                  seed: int) -> np.ndarray:
     """A noise point that w = 0 takes to another class and w = 1 to ``digit``, ``(1, 2)``."""
     noise = rng.standard_normal((CANDIDATES, 2)).astype(np.float32)
     labels = np.full(CANDIDATES, digit)
     read = [kit.classify(kit.decode(run.final))
-            for run in sweep(kit, noise, labels)[:2]]
+            for run in sweep(kit, noise, labels, SCALES[:2], steps, seed)]
     good = np.flatnonzero((read[0] != digit) & (read[1] == digit))
     return noise[good[:1]] if len(good) else noise[:1]
 
@@ -67,6 +75,11 @@ def joined(runs: list[Trajectory], digit: int) -> Trajectory:
     """The runs of one point each as one trajectory of ``len(runs)`` points."""
     return Trajectory(times=runs[0].times, points=np.concatenate([r.points for r in runs], 1),
                       labels=np.full(len(runs), digit))
+
+
+def a_digit(digit: int) -> str:
+    """The digit with its article: "a 4", "an 8"."""
+    return f"{'an' if digit == 8 else 'a'} {digit}"
 
 
 def mosaic(images: np.ndarray, gap: int = 2) -> np.ndarray:
@@ -86,22 +99,27 @@ class LatentGuidance(Scene):
     """The same latent noise sampled towards one digit with guidance 0, 1, 3 and 7."""
 
     def construct(self) -> None:
+        p = params({"digit": DIGIT, "second_digit": SECOND_DIGIT, "max_guidance": MAX_GUIDANCE,
+                    "steps": STEPS, "seed": SEED})
+        digits, scales = (p["digit"], p["second_digit"]), (*SCALES, float(p["max_guidance"]))
+        sweep_args = {"scales": scales, "steps": p["steps"], "seed": p["seed"]}
         kit = load_latent_mnist()
-        rng = np.random.default_rng(SEED)
-        moving = [joined(sweep(kit, telling_start(kit, digit, rng), np.array([digit])), digit)
-                  for digit in CLASSES]
+        rng = np.random.default_rng(p["seed"])
+        moving = [joined(sweep(kit, telling_start(kit, digit, rng, p["steps"], p["seed"]),
+                               np.array([digit]), **sweep_args), digit)
+                  for digit in digits]
         shared = rng.standard_normal((1, 2)).astype(np.float32)
-        grid_runs = sweep(kit, np.repeat(shared, 10, axis=0), np.arange(10))
+        grid_runs = sweep(kit, np.repeat(shared, 10, axis=0), np.arange(10), **sweep_args)
         finals = np.stack([kit.decode(run.final) for run in grid_runs])  # (4, 10, 28, 28)
         wanted = np.repeat(np.arange(10), PER_CLASS)
         shares = [float(np.mean(kit.classify(kit.decode(run.final)) == wanted))
                   for run in sweep(kit, rng.standard_normal((len(wanted), 2))
-                                   .astype(np.float32), wanted)]
+                                   .astype(np.float32), wanted, **sweep_args)]
 
         t = ValueTracker(0.0)
         title = Text("Classifier-free guidance in the latent plane", font_size=32)
         title.to_edge(UP, buff=0.25)
-        labels = [f"w = {w:g}" for w in SCALES]
+        labels = [f"w = {w:g}" for w in scales]
         panel = LatentMNISTPanel(
             kit.codes, kit.labels, kit.decode, moving[0], time=t, size=5.0,
             scatter_config={"radius": 0.016, "opacity": 0.55},
@@ -127,9 +145,10 @@ class LatentGuidance(Scene):
                 alpha_from + (alpha_to - alpha_from) * a))
 
         # ---- four scales, one noise point, asking for the first digit
-        words = caption(f"One latent noise point, sampled\nfour times asking for a "
-                        f"{CLASSES[0]}:\nguidance w = 0, 1, 3 and 7.\n\n"
+        words = caption(f"One latent noise point, sampled\nfour times asking for "
+                        f"{a_digit(digits[0])}:\nguidance w = 0, 1, 3 and {scales[-1]:g}.\n\n"
                         "guided = w · conditional\n      − (w − 1) · unconditional")
+        self.next_section("first")
         self.play(Write(title), FadeIn(panel), run_time=1.2)
         self.play(FadeIn(words), show_samples(0.0, 1.0), run_time=0.8)
         self.wait(1.5)
@@ -139,7 +158,8 @@ class LatentGuidance(Scene):
             "deeper into it: a clearer,\nmore typical digit")
         self.wait(3.0)
 
-        say(f"The same, asking for an {CLASSES[1]}")
+        self.next_section("second")
+        say(f"The same, asking for {a_digit(digits[1])}")
         self.play(show_samples(1.0, 0.0), run_time=0.5)
         t.set_value(0.0)
         panel.set_trajectory(moving[1])
@@ -149,6 +169,7 @@ class LatentGuidance(Scene):
         self.wait(1.5)
 
         # ---- every class at the four scales, from one shared noise point
+        self.next_section("grid")
         size = 0.44
         grid = GridImage(mosaic(finals), height=4 * size + 3 * size * 2 / 28)
         header = VGroup(*(Text(str(k), font_size=20, color=panel.palette[k])
@@ -161,8 +182,8 @@ class LatentGuidance(Scene):
         grid.move_to([text_left + 0.85 + grid.width / 2, -1.75, 0])
         for k, text in enumerate(header):
             text.move_to([grid.get_left()[0] + (k + 0.5) * cell, grid.get_top()[1] + 0.22, 0])
-        for r in range(len(SCALES)):
-            y = grid.get_top()[1] - (r + 0.5) * grid.height / len(SCALES)
+        for r in range(len(scales)):
+            y = grid.get_top()[1] - (r + 0.5) * grid.height / len(scales)
             row_labels[r].move_to([grid.get_left()[0] - 0.12, y, 0], aligned_edge=RIGHT)
             share_labels[r].move_to([grid.get_right()[0] + 0.12, y, 0], aligned_edge=LEFT)
         share_title = Text("read as\nasked", font_size=14, color=GREY_B, line_spacing=0.8)

@@ -8,7 +8,9 @@ blend at t = 0 to a clear digit at t = 1. Last, a 15 x 15 grid of decoded latent
 points shows the whole plane as a map of digits.
 
 Render with ``manim render scenes/latent_mnist.py LatentMNIST`` (add ``-ql`` for a
-quick look).
+quick look). In a talk script its parameters are ``sampler``, ``steps``, ``guidance``
+and ``seed`` (of the ten moving points); its sections (pause points) are "vae",
+"latent", "sample" and "map".
 """
 
 from __future__ import annotations
@@ -39,9 +41,12 @@ from manim_diffusion.mobjects.cloud import DistributionCloud
 from manim_diffusion.mobjects.heatmap import GridImage
 from manim_diffusion.mobjects.latent_mnist import MNIST_PALETTE, LatentMNISTPanel
 from manim_diffusion.mobjects.timebar import TimeBar
+from manim_diffusion.talk import params
 
 SEED = 0
-SAMPLER, STEPS = "ddim", 50  # deterministic: smooth paths that are easy to follow
+SAMPLER = "ddim"  # deterministic: smooth paths that are easy to follow
+STEPS = 50
+GUIDANCE = 3.0  # the kit's default scale (engine.latent_mnist.DEFAULT_GUIDANCE)
 EXAMPLE_CLASSES = (0, 2, 4, 7, 9)  # real digits shown with their codes at the start
 
 
@@ -58,10 +63,12 @@ class LatentMNIST(Scene):
     """10,000 MNIST digits on a VAE's latent plane; conditional diffusion samples each class."""
 
     def construct(self) -> None:
+        p = params({"sampler": SAMPLER, "steps": STEPS, "guidance": GUIDANCE, "seed": SEED})
         kit = load_latent_mnist()
         t = ValueTracker(0.0)
-        first = kit.sample(np.arange(10), sampler=SAMPLER, steps=STEPS, seed=SEED)
-        second = kit.sample(np.arange(10), sampler=SAMPLER, steps=STEPS, seed=SEED + 1)
+        run = {"sampler": p["sampler"], "steps": p["steps"], "guidance": p["guidance"]}
+        first = kit.sample(np.arange(10), seed=p["seed"], **run)
+        second = kit.sample(np.arange(10), seed=p["seed"] + 1, **run)
 
         title = Text("Diffusion in a 2D latent space", font_size=34).to_edge(UP, buff=0.25)
         panel = LatentMNISTPanel(
@@ -108,6 +115,7 @@ class LatentMNIST(Scene):
         counter.add_updater(lambda m: m.become(step_label()))
         intro = caption("While the VAE trains, 1,000\ntraining digits' codes\n"
                         "(coloured by class) sort\nthemselves by digit")
+        self.next_section("vae")
         self.play(Write(title), FadeIn(frame), FadeIn(early), FadeIn(intro), FadeIn(counter),
                   run_time=1.2)
         self.play(progress.animate.set_value(1.0), run_time=6.0, rate_func=smooth)
@@ -117,6 +125,7 @@ class LatentMNIST(Scene):
                   run_time=0.6)
 
         # ---- the latent scatter, with a few real digits pinned to their codes
+        self.next_section("latent")
         self.play(FadeIn(panel), run_time=1.0)
         self.play(FadeIn(words), run_time=0.6)
         examples = Group()
@@ -135,6 +144,7 @@ class LatentMNIST(Scene):
         self.play(FadeOut(examples), FadeOut(links), run_time=0.6)
 
         # ---- conditional sampling: one point per class, decoded as it moves
+        self.next_section("sample")
         panel.set_trajectory(first)
         bar = TimeBar(time=t, length=2.6, font_size=20)
         bar.move_to([0, -2.7, 0]).shift(RIGHT * (text_left - bar.get_left()[0]))
@@ -157,6 +167,7 @@ class LatentMNIST(Scene):
         self.wait(1.0)
 
         # ---- the decoded manifold
+        self.next_section("map")
         say("Decoding a 15 x 15 grid of\nlatent points: the whole\nplane is a map of digits,\n"
             "and each sample sits in\nits class's region")
         self.play(panel.manifold.animate.set_opacity(0.8),

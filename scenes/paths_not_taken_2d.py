@@ -1,7 +1,9 @@
 """Paths not taken: one DDPM run on the smiley, and the runs that leave it at t = 0.2, 0.5, 0.8.
 
 Render with ``manim render scenes/paths_not_taken_2d.py PathsNotTaken2D`` (add ``-ql`` for a
-quick look).
+quick look). In a talk script its parameters are ``model``, ``steps`` (of the DDPM run),
+``k`` (runs leaving it at each branch time) and ``seed``; its sections (pause points) are
+"trunk", "branches" and "spread".
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from manim import (
 from manim_diffusion import DistributionCloud, TimeBar, load_pretrained, make_dataset
 from manim_diffusion.engine.branching import branch, spread_curve
 from manim_diffusion.mobjects.branching import BranchingTree, SpreadPlot
+from manim_diffusion.talk import params
 
 MODEL = "smiley_ddpm"
 STEPS = 200
@@ -42,10 +45,12 @@ class PathsNotTaken2D(Scene):
     """Branches of one DDPM run: early ones end all over the face, late ones together."""
 
     def construct(self) -> None:
-        model = load_pretrained(MODEL)
-        tree_data = branch(model, "ddpm", STEPS, START, BRANCH_TIMES, k=K, seed=SEED)
-        curve = spread_curve(model, "ddpm", STEPS, START, times=np.linspace(0.0, 0.95, 20),
-                             k=16, seed=SEED)
+        p = params({"model": MODEL, "steps": STEPS, "k": K, "seed": SEED})
+        k = p["k"]
+        model = load_pretrained(p["model"])
+        tree_data = branch(model, "ddpm", p["steps"], START, BRANCH_TIMES, k=k, seed=p["seed"])
+        curve = spread_curve(model, "ddpm", p["steps"], START,
+                             times=np.linspace(0.0, 0.95, 20), k=16, seed=p["seed"])
         t = ValueTracker(0.0)
 
         axes = Axes(x_range=[-3, 3, 1], y_range=[-3, 3, 1], x_length=5.6, y_length=5.6,
@@ -65,7 +70,7 @@ class PathsNotTaken2D(Scene):
             return Text(text, font_size=22, color=GREY_B, line_spacing=0.8).next_to(
                 bar, DOWN, buff=0.55).align_to(bar, LEFT)
 
-        words = caption("One DDPM run (200 steps) from\na fixed start: the trunk\n"
+        words = caption(f"One DDPM run ({p['steps']} steps) from\na fixed start: the trunk\n"
                         "(every 10th step drawn)")
 
         def say(text: str) -> None:
@@ -74,18 +79,21 @@ class PathsNotTaken2D(Scene):
             self.play(FadeOut(words), FadeIn(new), run_time=0.5)
             words = new
 
+        self.next_section("trunk")
         self.play(Write(title), FadeIn(axes), FadeIn(data), run_time=1.0)
         self.play(FadeIn(bar), FadeIn(words), run_time=0.6)
         self.add(tree)
         self.play(t.animate.set_value(BRANCH_TIMES[0]), run_time=2.0, rate_func=linear)
-        say(f"At t = 0.2, {K} runs leave it,\neach with its own fresh noise")
+        self.next_section("branches")
+        say(f"At t = 0.2, {k} runs leave it,\neach with its own fresh noise")
         self.play(t.animate.set_value(BRANCH_TIMES[1]), run_time=2.0, rate_func=linear)
-        say(f"{K} more at t = 0.5 ...")
+        say(f"{k} more at t = 0.5 ...")
         self.play(t.animate.set_value(BRANCH_TIMES[2]), run_time=2.0, rate_func=linear)
-        say(f"... and {K} more at t = 0.8")
+        say(f"... and {k} more at t = 0.8")
         self.play(t.animate.set_value(1.0), run_time=2.5, rate_func=smooth)
         self.wait(0.5)
 
+        self.next_section("spread")
         say("Early branches end far apart:\nwhere the sample lands on the\nface is not decided yet")
         self.wait(1.5)
         say("Late branches end close:\nby t = 0.9 it is decided")

@@ -5,6 +5,9 @@ Gaussian points into a smiley under one clock; a last panel plots each sampler's
 error (energy distance to fresh data) against the number of network evaluations (NFE).
 
 Render with ``manim render scenes/sampler_zoo.py SamplerZoo`` (add ``-ql`` for a quick look).
+In a talk script its parameters are ``model``, ``dataset`` (the data the errors are
+measured against), ``n_points`` and ``seed``; its sections (pause points) are "noise",
+"sample" and "cost".
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from manim_diffusion import (
     sample,
 )
 from manim_diffusion.engine.evaluate import EVAL_DATA_SEED
+from manim_diffusion.talk import params
 
 MODEL = "smiley_ddpm"
 DATASET = "smiley"
@@ -80,21 +84,22 @@ LOG_NFE = (0.4, 3.15)  # x range of the cost plot: log10 of the number of evalua
 LOG_ED = (-3.25, -1.15)  # y range: log10 of the energy distance
 
 
-def run_samplers(model, x_start: np.ndarray) -> tuple[dict, dict, float]:
+def run_samplers(model, x_start: np.ndarray, dataset: str, seed: int) -> tuple[dict, dict, float]:
     """The panels' trajectories, the sweep's (NFE, energy distance) pairs and the floor."""
-    ref = make_dataset(DATASET, N_POINTS, seed=EVAL_DATA_SEED)
-    panels = {name: sample(model, name, steps, x_start=x_start, seed=SEED)
+    n_points = len(x_start)
+    ref = make_dataset(dataset, n_points, seed=EVAL_DATA_SEED)
+    panels = {name: sample(model, name, steps, x_start=x_start, seed=seed)
               for name, _, steps, _ in PANELS}
     sweep = {}
     for name, counts in SWEEP.items():
         rows = []
         for steps in counts:
             traj = panels[name] if steps == panels[name].n_steps else sample(
-                model, name, steps, x_start=x_start, seed=SEED, record_predictions=False)
+                model, name, steps, x_start=x_start, seed=seed, record_predictions=False)
             rows.append((traj.nfe, energy_distance(traj.final, ref)))
         sweep[name] = rows
     floor = float(np.mean([
-        energy_distance_floor(lambda n, s: make_dataset(DATASET, n, s), N_POINTS, seed=k)
+        energy_distance_floor(lambda n, s: make_dataset(dataset, n, s), n_points, seed=k)
         for k in range(FLOOR_DRAWS)]))
     return panels, sweep, floor
 
@@ -103,8 +108,11 @@ class SamplerZoo(Scene):
     """Five samplers of one DDPM model, on one clock, and their error against their cost."""
 
     def construct(self) -> None:
-        x_start = np.random.default_rng(SEED).standard_normal((N_POINTS, 2)).astype(np.float32)
-        panels, sweep, floor = run_samplers(load_pretrained(MODEL), x_start)
+        p = params({"model": MODEL, "dataset": DATASET, "n_points": N_POINTS, "seed": SEED})
+        x_start = np.random.default_rng(p["seed"]).standard_normal(
+            (p["n_points"], 2)).astype(np.float32)
+        panels, sweep, floor = run_samplers(load_pretrained(p["model"]), x_start, p["dataset"],
+                                            p["seed"])
         t = ValueTracker(0.0)
 
         title = Text("Sampler zoo: one model, the same noise, five samplers",
@@ -129,7 +137,7 @@ class SamplerZoo(Scene):
                                             color=colour, opacity=0.85))
             thin = max(1, traj.n_steps // 100)  # ~100 rows per path keep DDPM's jitter
             tracers.append(TrajectoryTracer(traj.thin(thin), time=t, axes=axes, n_paths=6,
-                                            seed=SEED, tail_length=0.5, stroke_width=1.3,
+                                            seed=p["seed"], tail_length=0.5, stroke_width=1.3,
                                             color=WHITE, head_radius=0.03))
 
         bar = TimeBar(time=t, length=5.2, font_size=18)
@@ -139,7 +147,8 @@ class SamplerZoo(Scene):
             return Text(text, font_size=17, color=GREY_B, line_spacing=0.9).move_to(
                 [0.0, -1.45, 0], aligned_edge=LEFT).shift(LEFT * 1.15)
 
-        words = caption("The same 2,000 points\nof Gaussian noise\nstart in every panel")
+        words = caption(f"The same {p['n_points']:,} points\nof Gaussian noise\n"
+                        "start in every panel")
 
         def say(text: str, run_time: float = 0.6) -> None:
             nonlocal words
@@ -147,11 +156,13 @@ class SamplerZoo(Scene):
             self.play(FadeOut(words), FadeIn(new), run_time=run_time)
             words = new
 
+        self.next_section("noise")
         self.play(Write(title), FadeIn(cells), run_time=1.2)
         self.play(*[FadeIn(c) for c in clouds], FadeIn(bar), FadeIn(words), run_time=1.0)
         self.add(*tracers)
         self.wait(1.0)
 
+        self.next_section("sample")
         say("One clock for all five:\nt runs from 0 (noise)\nto 1 (data)")
         self.play(t.animate.set_value(1.0), run_time=9.0, rate_func=smooth)
         say("DDPM and the SDE add\nfresh noise at every\nstep: jagged paths.\n"
@@ -159,6 +170,7 @@ class SamplerZoo(Scene):
         self.wait(2.0)
 
         # ---- error against cost
+        self.next_section("cost")
         plot = self.cost_plot(sweep, floor)
         self.play(FadeIn(plot["frame"]), run_time=1.0)
         self.play(Create(plot["floor"]), FadeIn(plot["floor_label"]), run_time=0.8)
@@ -168,7 +180,8 @@ class SamplerZoo(Scene):
         self.play(FadeIn(plot["rings"]), run_time=0.8)
         self.wait(1.5)
         say("DPM-Solver++ is close\nafter 10 evaluations,\nDDPM needs hundreds.\n"
-            "Near the floor, the\ngaps are within the\nmetric's noise at\n2,000 samples")
+            "Near the floor, the\ngaps are within the\nmetric's noise at\n"
+            f"{p['n_points']:,} samples")
         self.wait(3.0)
 
     def cost_plot(self, sweep: dict, floor: float) -> dict:

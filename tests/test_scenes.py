@@ -1,18 +1,25 @@
-"""The shipped scenes render with `manim render`, as a user runs them."""
+"""The shipped scenes render with `manim render`, as a user runs them, in talk sections."""
 
 from __future__ import annotations
 
+import ast
+import json
+import re
 import subprocess
 import sys
+from collections import deque
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 from PIL import Image
 
+from manim_diffusion.talk.script import scene_defaults
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scenes"))
-from catalogue import SCENES, render_command  # noqa: E402
+from catalogue import SCENES, SCENES_DIR, render_command  # noqa: E402
 
 
 def render_last_frame(tmp_path: Path, file: str, scene: str) -> np.ndarray:
@@ -25,14 +32,83 @@ def render_last_frame(tmp_path: Path, file: str, scene: str) -> np.ndarray:
     return np.asarray(Image.open(stills[0]).convert("RGB")).astype(int)
 
 
+#: Options of the slow section renders, on top of -ql (480p): 5 frames per second
+#: instead of 15, so that the video takes about as long as ``-s`` did (which skips to
+#: the last frame; at 15 fps the scenes took 2.7 times as long), and lossless 4:4:4
+#: H.264, so that the decoded last frame matches the ``-s`` still (within 2 levels;
+#: 4:2:0 halves the colour resolution and greys thin coloured strokes). Sections and
+#: the last frame do not depend on the frame rate.
+SECTION_RENDER = ("--fps", "5", "--pixel-format", "yuv444p", "--encoder-option", "crf=0")
+
+
+def render_sections(tmp_path: Path, file: str, scene: str) -> tuple[list[dict], Path]:
+    """Render ``scene`` at 480p with ``--save_sections``: its section index and folder."""
+    cmd = render_command(file, scene, tmp_path, sections=True, options=SECTION_RENDER)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    indexes = list(tmp_path.rglob(f"sections/{scene}.json"))
+    assert len(indexes) == 1, f"manim wrote no single section index: {indexes}"
+    return json.loads(indexes[0].read_text(encoding="utf-8")), indexes[0].parent
+
+
+def last_video_frame(video: Path) -> np.ndarray:
+    """The last frame of ``video``, decoded (RGB)."""
+    with av.open(str(video)) as container:
+        last = deque(container.decode(video=0), maxlen=1)
+    assert last, f"{video} holds no frame"
+    return last[0].to_ndarray(format="rgb24").astype(int)
+
+
+def module_docstring(file: str) -> tuple[ast.Module, str]:
+    """The scene file's syntax tree and its module docstring on one line."""
+    tree = ast.parse((SCENES_DIR / file).read_text(encoding="utf-8"))
+    return tree, " ".join((ast.get_docstring(tree) or "").split())
+
+
+def documented(file: str) -> tuple[list[str], list[str]]:
+    """The parameters and sections a scene's module docstring lists, in its words:
+    'its parameters are ``a``, ``b`` and ``c``; its sections (pause points) are "x" and "y".'
+    """
+    _, doc = module_docstring(file)
+    parameters = re.search(r"its parameters are (.+?);", doc)
+    sections = re.search(r"sections \(pause points\) are (.+?)\.(?: |$)", doc)
+    assert parameters and sections, f"{file}: the docstring lists no parameters or sections"
+    return re.findall(r"``(\w+)``", parameters[1]), re.findall(r'"([^"]+)"', sections[1])
+
+
 #: Scenes that end on grey-scale pictures (decoded digits) rather than coloured clouds.
 GREY_SCENES = {"DiffusionGrid"}
 
 
+@pytest.mark.parametrize("file,scene", SCENES)
+def test_scene_declares_its_talk_parameters_and_sections(file: str, scene: str) -> None:
+    tree, _ = module_docstring(file)
+    defaults = scene_defaults(tree)
+    assert defaults, f"{file} never calls params({{...}}) with a dict literal of defaults"
+    unreadable = sorted(k for k, v in defaults.items() if v is None or v is ...)
+    assert not unreadable, f"{file}: defaults not literal constants: {unreadable}"
+    assert all(isinstance(v, (str, int, float, bool)) for v in defaults.values()), defaults
+    parameters, sections = documented(file)
+    assert sorted(parameters) == sorted(defaults), f"{file}: the docstring lists {parameters}"
+    calls = [node.args[0].value for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "next_section"
+             and node.args and isinstance(node.args[0], ast.Constant)]
+    assert 2 <= len(sections) <= 4 and sorted(calls) == sorted(sections), (sections, calls)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("file,scene", SCENES)
-def test_scene_renders_and_shows_its_result(tmp_path: Path, file: str, scene: str) -> None:
-    frame = render_last_frame(tmp_path, file, scene)
+def test_scene_renders_its_sections_and_shows_its_result(
+    tmp_path: Path, file: str, scene: str
+) -> None:
+    sections, folder = render_sections(tmp_path, file, scene)
+    # every section a talk steps through, named as the docstring says (a play before
+    # the first next_section would add an "autocreated" one)
+    assert [s["name"] for s in sections] == documented(file)[1]
+    for section in sections:
+        video = folder / section["video"]
+        assert video.is_file() and video.stat().st_size > 0, f"empty section video {video}"
+    frame = last_video_frame(folder / sections[-1]["video"])
     bright = frame.max(-1) > 120
     assert bright.mean() > 0.015, f"only {bright.mean():.4f} of the last frame is drawn"
     if scene in GREY_SCENES:

@@ -58,7 +58,7 @@ def write_talk(folder: Path, slides: str, header: str = '[talk]\ntitle = "T"\n')
 def test_the_shipped_talk_loads() -> None:
     talk = load_talk(SHIPPED_TALK)
     assert talk.title == "Diffusion in ten minutes"
-    assert 3 <= len(talk.slides) <= 4
+    assert 3 <= len(talk.slides) <= 6
     assert all(s.file.is_file() and s.title and s.notes for s in talk.slides)
     smiley = next(s for s in talk.slides if s.scene_class == "DDPMSmiley")
     assert smiley.params["n_points"] == 2000
