@@ -346,6 +346,28 @@ def test_unwritable_out_directory(runner, tmp_path):
         ro.chmod(stat.S_IRWXU)
 
 
+def test_read_only_out_directory_keeps_the_previous_checkpoint(runner, tmp_path, monkeypatch):
+    """A read-only folder, also where the tests run as root (chmod does not stop root):
+    the file system's EACCES is raised where the checkpoint's temp file is created."""
+    import errno
+    import tempfile
+
+    out = tmp_path / "m.pt"
+    assert run(runner, *BASE, "--steps", "50", "--points", "500", "--out", out).exit_code == 0
+    before = out.read_bytes()
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(tmp_path))
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    result = run(runner, *BASE, "--steps", "50", "--points", "500", "--seed", "1", "--out", out)
+    assert_refused(result, "cannot write", "m.pt", "permission")
+    monkeypatch.undo()
+    assert out.read_bytes() == before  # the previous checkpoint survives, byte for byte
+    assert not list(tmp_path.glob(".m.pt.*")), "no temp file is left behind"
+    assert load_pretrained(out) is not None
+
+
 def test_out_below_a_file(runner, tmp_path):
     """Unwritable even for root: the --out directory is a regular file."""
     blocker = tmp_path / "file"
