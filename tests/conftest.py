@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, settings
 
 from manim_diffusion.engine.trajectory import Trajectory
+
+# Hypothesis profiles. "ci" (what `make test` and `.ci/run` select) is derandomised:
+# the same examples on every machine and every run, a fixed budget of 30 per test, no
+# example database. "dev" (the default for a bare `pytest`) explores: new examples each
+# run, reproducible with `--hypothesis-seed=N`.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=30,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", max_examples=30, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
