@@ -29,7 +29,7 @@ QUALITIES = {"low_quality": "480p15", "medium_quality": "720p30", "high_quality"
 
 def make_trajectory(n: int, steps: int = 100, seed: int = 0):
     """Gaussian noise moving onto a ring over ``steps`` steps, with a little jitter."""
-    from manim_diffusion.engine.trajectory import Trajectory
+    from manim_diffusion.core.trajectory import Trajectory
 
     rng = np.random.default_rng(seed)
     angle = rng.uniform(0.0, 2.0 * np.pi, n)

@@ -7,7 +7,7 @@ import argparse
 from _common import QUALITIES, make_trajectory, meta, time_scene, timed_play, write_json
 from manim import BLUE, Dot, Scene, ValueTracker, VGroup, linear
 
-from manim_diffusion.engine.trajectory import Trajectory
+from manim_diffusion.core.trajectory import Trajectory
 from manim_diffusion.mobjects.cloud import DistributionCloud
 
 __all__ = ["CloudScene", "DotsScene", "main"]

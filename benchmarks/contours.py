@@ -22,7 +22,7 @@ from _common import (
 )
 from manim import Scene, ValueTracker, linear
 
-from manim_diffusion.engine.trajectory import Trajectory
+from manim_diffusion.core.trajectory import Trajectory
 from manim_diffusion.mobjects import ContourField, DistributionCloud
 
 __all__ = ["ContourScene", "main"]

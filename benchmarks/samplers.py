@@ -19,8 +19,8 @@ import time
 import numpy as np
 import torch
 
+from manim_diffusion.core.model import DiffusionModel
 from manim_diffusion.engine import energy_distance, load_pretrained, make_dataset, sample
-from manim_diffusion.engine.objectives import DiffusionModel
 
 RUNS = [  # (sampler, steps)
     ("ddpm", 1000),

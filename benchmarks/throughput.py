@@ -17,7 +17,7 @@ import torch
 from _common import meta, write_json
 
 from manim_diffusion.engine import load_pretrained, sample
-from manim_diffusion.engine.samplers import DEFAULT_STEPS, SAMPLERS, SINGLE_THREAD_POINTS
+from manim_diffusion.samplers.sample import DEFAULT_STEPS, SAMPLERS, SINGLE_THREAD_POINTS
 
 __all__ = ["main"]
 

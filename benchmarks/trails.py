@@ -22,7 +22,7 @@ from _common import (
 )
 from manim import YELLOW, Scene, TracedPath, ValueTracker, linear
 
-from manim_diffusion.engine.trajectory import Trajectory
+from manim_diffusion.core.trajectory import Trajectory
 from manim_diffusion.mobjects.tracer import TrajectoryTracer
 
 __all__ = ["TracedPathScene", "TracerScene", "main"]

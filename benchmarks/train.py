@@ -11,8 +11,8 @@ import argparse
 import json
 import time
 
+from manim_diffusion.analysis.evaluate import EVAL_POINTS, evaluate
 from manim_diffusion.engine import TrainConfig, energy_distance_floor, make_dataset, train
-from manim_diffusion.engine.evaluate import EVAL_POINTS, evaluate
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -31,8 +31,8 @@ from manim import (
     smooth,
 )
 
+from manim_diffusion.analysis.forward import forward_trajectory
 from manim_diffusion.engine import make_dataset
-from manim_diffusion.engine.forward import forward_trajectory
 from manim_diffusion.mobjects import TimeBar
 from manim_diffusion.mobjects.forward_process import ForwardProcess
 from manim_diffusion.mobjects.schedule_plot import SchedulePlot

@@ -32,8 +32,8 @@ from manim import (
     rate_functions,
 )
 
+from manim_diffusion.densities.langevin import LangevinRun, langevin_walk, smiley_density
 from manim_diffusion.engine import GaussianMixture
-from manim_diffusion.engine.langevin import LangevinRun, langevin_walk, smiley_density
 from manim_diffusion.mobjects import TimeBar
 from manim_diffusion.mobjects.heatmap import DensityHeatmap
 from manim_diffusion.mobjects.langevin import LangevinWalker

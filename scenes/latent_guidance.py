@@ -35,10 +35,10 @@ from manim import (
     smooth,
 )
 
-from manim_diffusion.engine.latent_mnist import load_latent_mnist
-from manim_diffusion.engine.trajectory import Trajectory
+from manim_diffusion.apps.mnist.latent import load_latent_mnist
+from manim_diffusion.apps.mnist.panel import LatentMNISTPanel
+from manim_diffusion.core.trajectory import Trajectory
 from manim_diffusion.mobjects.heatmap import GridImage
-from manim_diffusion.mobjects.latent_mnist import LatentMNISTPanel
 from manim_diffusion.talk import params
 
 SEED = 0

@@ -28,7 +28,7 @@ from manim import (
 )
 
 from manim_diffusion import DistributionCloud, TimeBar, load_pretrained, make_dataset
-from manim_diffusion.engine.branching import branch, spread_curve
+from manim_diffusion.analysis.branching import branch, spread_curve
 from manim_diffusion.mobjects.branching import BranchingTree, SpreadPlot
 from manim_diffusion.talk import params
 

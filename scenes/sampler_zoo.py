@@ -53,7 +53,7 @@ from manim_diffusion import (
     make_dataset,
     sample,
 )
-from manim_diffusion.engine.evaluate import EVAL_DATA_SEED
+from manim_diffusion.analysis.evaluate import EVAL_DATA_SEED
 from manim_diffusion.talk import params
 
 MODEL = "smiley_ddpm"

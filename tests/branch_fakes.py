@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from manim_diffusion.engine.trajectory import Trajectory
+from manim_diffusion.core.trajectory import Trajectory
 
 
 @dataclass

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
-from manim_diffusion.engine.trajectory import Trajectory
+from manim_diffusion.core.trajectory import Trajectory
 
 # Hypothesis profiles. "ci" (what `make test` and `.ci/run` select) is derandomised:
 # the same examples on every machine and every run, a fixed budget of 30 per test, no

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from manim_diffusion.engine.samplers import SAMPLERS
+from manim_diffusion.samplers.sample import SAMPLERS
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNNER = ROOT / "benchmarks" / "run_all.py"

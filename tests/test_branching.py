@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
+from manim_diffusion.analysis.branching import branch, branch_seed, spread_curve
 from manim_diffusion.engine import GaussianMixture, sample
-from manim_diffusion.engine.branching import branch, branch_seed, spread_curve
 
 TWO = {"means": [[-1.5, 0.0], [1.5, 0.5]], "stds": 0.3}
 START = np.array([[0.2, -0.4]], dtype=np.float32)

@@ -10,9 +10,9 @@ from branch_fakes import FakeBranches
 from framecheck import check_frames
 from manim import Scene, ValueTracker, tempconfig
 
-from manim_diffusion.engine.trajectory import Trajectory
-from manim_diffusion.mobjects.branching_grid import BranchingGrid
-from manim_diffusion.mobjects.latent_mnist import _ink_rgba, toy_latent_digits
+from manim_diffusion.apps.mnist.branching_grid import BranchingGrid
+from manim_diffusion.apps.mnist.panel import _ink_rgba, toy_latent_digits
+from manim_diffusion.core.trajectory import Trajectory
 
 
 @pytest.fixture(autouse=True)
@@ -168,8 +168,8 @@ def test_cell_colors_and_errors(toy) -> None:
 
 
 def test_with_the_engine_branch_set(toy) -> None:
-    branching = pytest.importorskip("manim_diffusion.engine.branching")
-    from manim_diffusion.engine.analytic import GaussianMixture
+    branching = pytest.importorskip("manim_diffusion.analysis.branching")
+    from manim_diffusion.densities.mixture import GaussianMixture
 
     gm = GaussianMixture(means=toy.centres[:4], stds=0.2)
     bs = branching.branch(gm, steps=30, x_start=np.zeros((1, 2)), branch_times=(0.3, 0.7),

@@ -8,7 +8,7 @@ from branch_fakes import FakeBranches
 from framecheck import check_frames
 from manim import Axes, Scene, ValueTracker, tempconfig
 
-from manim_diffusion.engine.trajectory import Trajectory
+from manim_diffusion.core.trajectory import Trajectory
 from manim_diffusion.mobjects.branching import BranchingTree, SpreadPlot
 from manim_diffusion.mobjects.cloud import DistributionCloud
 
@@ -153,8 +153,8 @@ def test_time_backwards_and_set_branches() -> None:
 
 
 def test_with_an_engine_branch_set() -> None:
+    from manim_diffusion.analysis.branching import branch
     from manim_diffusion.engine import GaussianMixture
-    from manim_diffusion.engine.branching import branch
 
     gm = GaussianMixture(means=[[-1.5, 0.0], [1.5, 0.5]], stds=0.3)
     bs = branch(gm, "ddpm", 60, np.array([[0.2, -0.4]]), (0.2, 0.5, 0.8), k=4, seed=1)

@@ -14,13 +14,13 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from manim_diffusion.cli import main
+from manim_diffusion.analysis.evaluate import evaluate
+from manim_diffusion.cli.main import main
 from manim_diffusion.engine import SAMPLERS, Trajectory, load_pretrained
-from manim_diffusion.engine.evaluate import evaluate
-from manim_diffusion.engine.pretrained import pretrained_dir, sha256_of
+from manim_diffusion.io.checkpoints import pretrained_dir, sha256_of
 
 # the package re-exports the function `train`, which shadows the submodule attribute
-train_module = importlib.import_module("manim_diffusion.engine.train")
+train_module = importlib.import_module("manim_diffusion.training.train")
 
 SHIPPED = ("smiley_ddpm", "three_dots_ddpm", "smiley_flow", "three_dots_flow", "three_dots_cond")
 BASE = ["train", "--dataset", "smiley", "--batch-size", "128"]

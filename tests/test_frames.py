@@ -9,7 +9,7 @@ import pytest
 from framecheck import check_frames
 from manim import BLUE, DOWN, LEFT, RED, Axes, Scene, ValueTracker
 
-from manim_diffusion.engine.trajectory import Trajectory
+from manim_diffusion.core.trajectory import Trajectory
 from manim_diffusion.mobjects import ContourField, DistributionCloud, TimeBar, TrajectoryTracer
 
 TIMES = [0.0, 0.5, 1.0]

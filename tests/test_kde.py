@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import gaussian_kde
 
-from manim_diffusion.engine.kde import Grid, binned_kde, hdr_levels
+from manim_diffusion.analysis.kde import Grid, binned_kde, hdr_levels
 
 
 def _mixture(n: int = 2000, seed: int = 0) -> np.ndarray:

@@ -11,9 +11,8 @@ from conftest import ring_trajectory
 from framecheck import check_frames
 from manim import LEFT, Axes, Scene, ValueTracker, tempconfig
 
-from manim_diffusion.engine.analytic import GaussianMixture
-from manim_diffusion.engine.datasets import smiley
-from manim_diffusion.engine.langevin import (
+from manim_diffusion.data.datasets import smiley
+from manim_diffusion.densities.langevin import (
     Density,
     FunctionDensity,
     LangevinRun,
@@ -21,6 +20,7 @@ from manim_diffusion.engine.langevin import (
     langevin_walk,
     smiley_density,
 )
+from manim_diffusion.densities.mixture import GaussianMixture
 from manim_diffusion.mobjects.heatmap import DensityHeatmap
 from manim_diffusion.mobjects.langevin import LangevinWalker
 

@@ -9,13 +9,13 @@ import pytest
 from framecheck import check_frames
 from manim import RIGHT, UP, ManimColor, Scene, ValueTracker, linear, tempconfig
 
-from manim_diffusion.engine.trajectory import Trajectory
-from manim_diffusion.mobjects.latent_mnist import (
+from manim_diffusion.apps.mnist.panel import (
     MNIST_PALETTE,
     LatentMNISTPanel,
     _ink_rgba,
     toy_latent_digits,
 )
+from manim_diffusion.core.trajectory import Trajectory
 
 
 @pytest.fixture(autouse=True)

@@ -13,17 +13,24 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from manim_diffusion.cli import main
-from manim_diffusion.engine.classifier import _shifted, classify
-from manim_diffusion.engine.latent_mnist import (
+from manim_diffusion.apps.mnist.classifier import _shifted, classify
+from manim_diffusion.apps.mnist.idx import MNIST_ENV, MNISTError, load_mnist
+from manim_diffusion.apps.mnist.latent import (
     DEFAULT_GUIDANCE,
     DIGITS_PER_CLASS,
     LATENT_MODEL_NAME,
     guided_fractions,
     load_latent_mnist,
 )
-from manim_diffusion.engine.mnist import MNIST_ENV, MNISTError, load_mnist
-from manim_diffusion.engine.pretrained import (
+from manim_diffusion.apps.mnist.vae import (
+    VAE,
+    VAEConfig,
+    knn_accuracy,
+    reconstruction_error,
+    train_vae,
+)
+from manim_diffusion.cli.main import main
+from manim_diffusion.io.checkpoints import (
     CheckpointError,
     list_pretrained,
     load_arrays,
@@ -32,13 +39,6 @@ from manim_diffusion.engine.pretrained import (
     pretrained_dir,
     save_arrays,
     save_weights,
-)
-from manim_diffusion.engine.vae import (
-    VAE,
-    VAEConfig,
-    knn_accuracy,
-    reconstruction_error,
-    train_vae,
 )
 
 SHARED_MNIST = Path(__file__).parents[2] / "shared" / "data" / "mnist"
@@ -328,8 +328,8 @@ def test_cli_mnist_training_says_where_mnist_is(tmp_path, monkeypatch):
 
 def test_shipped_vae_snapshots_show_the_latent_sorting_itself() -> None:
     """The training snapshots separate the classes better at the end than at the start."""
-    from manim_diffusion.engine.latent_mnist import load_latent_mnist
-    from manim_diffusion.engine.vae import knn_accuracy
+    from manim_diffusion.apps.mnist.latent import load_latent_mnist
+    from manim_diffusion.apps.mnist.vae import knn_accuracy
 
     kit = load_latent_mnist()
     codes, steps, labels = kit.snapshot_codes, kit.snapshot_steps, kit.snapshot_labels

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from manim import RED, Axes, ManimColor, ValueTracker, config, tempconfig
 
-from manim_diffusion.engine.trajectory import Trajectory
+from manim_diffusion.core.trajectory import Trajectory
 from manim_diffusion.mobjects import ContourField, DistributionCloud, TimeBar, TrajectoryTracer
 from manim_diffusion.mobjects._coords import DataToScene, time_source
 

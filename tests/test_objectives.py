@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
+from manim_diffusion.core.model import DiffusionModel
+from manim_diffusion.core.nets import MLPDenoiser
 from manim_diffusion.engine import OBJECTIVES, GaussianMixture, TrainConfig, train
-from manim_diffusion.engine.nets import MLPDenoiser
-from manim_diffusion.engine.objectives import DiffusionModel
 
 
 def _score_error(model, gm: GaussianMixture, times=(0.3, 0.6, 0.85)) -> float:

@@ -31,7 +31,7 @@ from manim_diffusion import (
     train,
     vector_field,
 )
-from manim_diffusion.engine import pretrained
+from manim_diffusion.io import checkpoints as pretrained
 from manim_diffusion.mobjects import ContourField, DistributionCloud, TimeBar, TrajectoryTracer
 
 BAD_POINTS = [

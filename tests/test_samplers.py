@@ -15,7 +15,7 @@ from manim_diffusion.engine import (
     sample,
     train,
 )
-from manim_diffusion.engine.samplers import SAMPLERS, time_grid
+from manim_diffusion.samplers.sample import SAMPLERS, time_grid
 
 TWO_BUMPS = {"means": [[1.5, 0.0], [-1.5, 0.5]], "stds": 0.3}
 

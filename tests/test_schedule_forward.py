@@ -10,9 +10,9 @@ import pytest
 from framecheck import check_frames
 from manim import Axes, Scene, ValueTracker, tempconfig
 
-from manim_diffusion.engine.datasets import make_dataset
-from manim_diffusion.engine.forward import forward_trajectory
-from manim_diffusion.engine.schedules import CosineSchedule, LinearSchedule
+from manim_diffusion.analysis.forward import forward_trajectory
+from manim_diffusion.core.schedules import CosineSchedule, LinearSchedule
+from manim_diffusion.data.datasets import make_dataset
 from manim_diffusion.mobjects.forward_process import ForwardProcess
 from manim_diffusion.mobjects.schedule_plot import SchedulePlot
 from manim_diffusion.mobjects.training_evolution import (

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from manim_diffusion.cli import main
+from manim_diffusion.cli.main import main
 from manim_diffusion.talk import PARAMS_ENV, TalkError, load_talk, params
 from manim_diffusion.talk.deck import DECK_MARKER, DeckError, write_deck
 from manim_diffusion.talk.render import render_talk

@@ -2,54 +2,20 @@
 
 from __future__ import annotations
 
-from .analytic import GaussianMixture
-from .branching import BranchSet, branch, branch_seed, spread_curve
-from .classifier import (
+from ..analysis.branching import BranchSet, branch, branch_seed, spread_curve
+from ..analysis.fields import FIELD_T_MARGIN, FIELDS, grid_points, vector_field
+from ..analysis.forward import forward_trajectory
+from ..analysis.metrics import energy_distance, energy_distance_floor
+from ..apps.mnist.classifier import (
     ClassifierConfig,
     DigitClassifier,
     classifier_accuracy,
     classify,
     train_classifier,
 )
-from .datasets import DATASETS, dataset_names, make_dataset
-from .fields import FIELD_T_MARGIN, FIELDS, grid_points, vector_field
-from .forward import forward_trajectory
-from .langevin import (
-    Density,
-    FunctionDensity,
-    LangevinRun,
-    MixtureDensity,
-    as_density,
-    langevin_walk,
-    smiley_density,
-)
-from .latent_mnist import DEFAULT_GUIDANCE, LatentMNIST, guided_fractions, load_latent_mnist
-from .metrics import energy_distance, energy_distance_floor
-from .mnist import MNISTError, load_mnist
-from .nets import MLPDenoiser
-from .objectives import OBJECTIVES, DiffusionModel, GuidedModel, Prediction
-from .pretrained import (
-    CheckpointError,
-    list_pretrained,
-    load_checkpoint,
-    load_pretrained,
-    save_checkpoint,
-)
-from .samplers import DEFAULT_STEPS, GRIDS, SAMPLERS, sample, time_grid
-from .schedules import (
-    SCHEDULES,
-    CosineSchedule,
-    FlowSchedule,
-    LinearSchedule,
-    Schedule,
-    VPSchedule,
-    get_schedule,
-)
-from .shapes import fit_to_box, sample_curves, sample_image, sample_inside, sample_polyline
-from .threads import SINGLE_THREAD_POINTS, limited_threads
-from .train import Snapshot, TrainConfig, TrainingDiverged, TrainResult, train
-from .trajectory import Trajectory
-from .vae import (
+from ..apps.mnist.idx import MNISTError, load_mnist
+from ..apps.mnist.latent import DEFAULT_GUIDANCE, LatentMNIST, guided_fractions, load_latent_mnist
+from ..apps.mnist.vae import (
     VAE,
     VAEConfig,
     VAEResult,
@@ -60,6 +26,40 @@ from .vae import (
     reconstruction_error,
     train_vae,
 )
+from ..core.model import OBJECTIVES, DiffusionModel, GuidedModel, Prediction
+from ..core.nets import MLPDenoiser
+from ..core.schedules import (
+    SCHEDULES,
+    CosineSchedule,
+    FlowSchedule,
+    LinearSchedule,
+    Schedule,
+    VPSchedule,
+    get_schedule,
+)
+from ..core.threads import SINGLE_THREAD_POINTS, limited_threads
+from ..core.trajectory import Trajectory
+from ..data.datasets import DATASETS, dataset_names, make_dataset
+from ..data.shapes import fit_to_box, sample_curves, sample_image, sample_inside, sample_polyline
+from ..densities.langevin import (
+    Density,
+    FunctionDensity,
+    LangevinRun,
+    MixtureDensity,
+    as_density,
+    langevin_walk,
+    smiley_density,
+)
+from ..densities.mixture import GaussianMixture
+from ..io.checkpoints import (
+    CheckpointError,
+    list_pretrained,
+    load_checkpoint,
+    load_pretrained,
+    save_checkpoint,
+)
+from ..samplers.sample import DEFAULT_STEPS, GRIDS, SAMPLERS, sample, time_grid
+from ..training.train import Snapshot, TrainConfig, TrainingDiverged, TrainResult, train
 
 __all__ = [
     "BranchSet",

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from .branching import BRANCH_PALETTE, BranchingTree, SpreadPlot
-from .branching_grid import BranchingGrid
 from .cloud import DistributionCloud
 from .contour import ContourField
 from .drift_field import DriftField, FieldErrorMap
 from .forward_process import ForwardProcess, ForwardTracer
 from .heatmap import DensityHeatmap, GridImage
 from .langevin import LangevinWalker
-from .latent_mnist import MNIST_PALETTE, LatentMNISTPanel, toy_latent_digits
 from .schedule_plot import SchedulePlot
 from .shape_data import points_from_mobject
 from .timebar import TimeBar
@@ -40,3 +41,18 @@ __all__ = [
     "points_from_mobject",
     "toy_latent_digits",
 ]
+
+# The MNIST mobjects live with their application (apps/mnist), which imports this
+# package: they are loaded on first use, so neither import waits for the other.
+_MNIST = {
+    "BranchingGrid": "branching_grid",
+    "MNIST_PALETTE": "panel",
+    "LatentMNISTPanel": "panel",
+    "toy_latent_digits": "panel",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MNIST:
+        return getattr(importlib.import_module(f"..apps.mnist.{_MNIST[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

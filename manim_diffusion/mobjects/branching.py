@@ -33,7 +33,7 @@ from manim import (
     VMobject,
 )
 
-from ..engine.trajectory import Trajectory
+from ..core.trajectory import Trajectory
 from ._coords import DataToScene, time_source
 from .tracer import polylines_to_beziers
 
@@ -87,7 +87,7 @@ def _upto(
 class BranchingTree(VGroup):
     """One sampling run (the trunk) and the runs that leave it at chosen times.
 
-    A ``BranchSet`` (:func:`manim_diffusion.engine.branching.branch`) holds a trunk
+    A ``BranchSet`` (:func:`manim_diffusion.analysis.branching.branch`) holds a trunk
     trajectory and, at each of a few branch times, ``K`` branches re-sampled from the
     trunk's point there with fresh noise. The tree draws the trunk (white, thicker)
     and the branches in one colour per branch time, all growing with the time: the
@@ -279,7 +279,7 @@ class SpreadPlot(VGroup):
     One marker per branch time of a ``BranchSet`` (its ``spread``: the mean distance
     of the ``K`` end points from their centroid), in the colours of a
     :class:`BranchingTree`; optionally a denser curve behind them (for instance from
-    :func:`~manim_diffusion.engine.branching.spread_curve`). Early branches end far
+    :func:`~manim_diffusion.analysis.branching.spread_curve`). Early branches end far
     apart, late ones close together: the curve shows when the sample's identity is
     decided.
 

@@ -25,7 +25,7 @@ from manim import (
 from manim.mobject.types.image_mobject import AbstractImageMobject
 from PIL.Image import Resampling
 
-from ..engine.trajectory import Trajectory
+from ..core.trajectory import Trajectory
 from ._coords import DataToScene, time_source
 
 __all__ = ["MAX_RADIUS", "DistributionCloud", "splat_discs"]
@@ -201,7 +201,7 @@ class DistributionCloud(AbstractImageMobject):
     Parameters
     ----------
     source
-        A :class:`~manim_diffusion.engine.trajectory.Trajectory` of 2D points, or an
+        A :class:`~manim_diffusion.core.trajectory.Trajectory` of 2D points, or an
         array of shape ``(N, 2)`` for a static cloud.
     time
         Library time (0 = noise, 1 = data): a ``ValueTracker`` to follow, or a float.
@@ -234,7 +234,7 @@ class DistributionCloud(AbstractImageMobject):
     .. manim:: DistributionCloudExample
 
         import numpy as np
-        from manim_diffusion.engine.trajectory import Trajectory
+        from manim_diffusion.core.trajectory import Trajectory
         from manim_diffusion.mobjects import DistributionCloud
 
         class DistributionCloudExample(Scene):

@@ -19,8 +19,8 @@ from manim import (
     color_gradient,
 )
 
-from ..engine.kde import Grid, binned_kde, hdr_levels
-from ..engine.trajectory import Trajectory
+from ..analysis.kde import Grid, binned_kde, hdr_levels
+from ..core.trajectory import Trajectory
 from ._coords import DataToScene, time_source
 from .cloud import _as_trajectory
 
@@ -65,7 +65,7 @@ class ContourField(VGroup):
     .. manim:: ContourFieldExample
 
         import numpy as np
-        from manim_diffusion.engine.trajectory import Trajectory
+        from manim_diffusion.core.trajectory import Trajectory
         from manim_diffusion.mobjects import ContourField, DistributionCloud
 
         class ContourFieldExample(Scene):

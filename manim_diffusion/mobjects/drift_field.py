@@ -18,8 +18,8 @@ from manim import (
     VMobject,
 )
 
-from ..engine.fields import FIELDS, grid_points, vector_field
-from ..engine.objectives import Predictor
+from ..analysis.fields import FIELDS, grid_points, vector_field
+from ..core.model import Predictor
 from ._coords import DataToScene, time_source
 from .heatmap import GridImage, colorize
 from .tracer import polylines_to_beziers
@@ -72,8 +72,8 @@ class DriftField(VGroup):
 
     The field is the score, the probability-flow velocity, the reverse-SDE drift, the
     step to x0-hat or the predicted noise (see
-    :data:`~manim_diffusion.engine.fields.FIELDS`) of any predictor: a trained model or
-    an exact :class:`~manim_diffusion.engine.analytic.GaussianMixture`. Arrows are
+    :data:`~manim_diffusion.analysis.fields.FIELDS`) of any predictor: a trained model or
+    an exact :class:`~manim_diffusion.densities.mixture.GaussianMixture`. Arrows are
     drawn as a handful of strokes (one per colour bin), so a 25 x 25 grid redraws in
     about a millisecond per frame.
 
@@ -238,7 +238,7 @@ class FieldErrorMap(GridImage):
     """A heat map of how far a learned field is from the exact one at time t.
 
     Pixels show :func:`field_error` of ``model`` against ``reference`` (e.g. the
-    exact :class:`~manim_diffusion.engine.analytic.GaussianMixture` of the data) on a
+    exact :class:`~manim_diffusion.densities.mixture.GaussianMixture` of the data) on a
     grid over the data box: dark where they agree, bright red at ``vmax`` relative
     error and above. Put a :class:`DriftField` of each on top to see where the learned
     arrows go wrong (typically far from the data, where training saw no samples).
@@ -248,7 +248,7 @@ class FieldErrorMap(GridImage):
     model, reference
         The learned and the exact predictor.
     kind
-        The field compared (see :data:`~manim_diffusion.engine.fields.FIELDS`).
+        The field compared (see :data:`~manim_diffusion.analysis.fields.FIELDS`).
     time
         A ``ValueTracker`` of library time, or a fixed time.
     axes

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 from manim import CoordinateSystem, Group, ValueTracker
 
-from ..engine.forward import forward_trajectory
-from ..engine.schedules import Schedule
-from ..engine.trajectory import Trajectory
+from ..analysis.forward import forward_trajectory
+from ..core.schedules import Schedule
+from ..core.trajectory import Trajectory
 from .cloud import DistributionCloud
 from .tracer import TrajectoryTracer
 
@@ -30,7 +30,7 @@ class ForwardTracer(TrajectoryTracer):
     ----------
     trajectory
         A forward trajectory of 2D points
-        (:func:`~manim_diffusion.engine.forward.forward_trajectory`).
+        (:func:`~manim_diffusion.analysis.forward.forward_trajectory`).
     time
         Library time (1 = data, 0 = noise): a ``ValueTracker`` to follow, or a float.
     axes
@@ -88,18 +88,18 @@ class ForwardProcess(Group):
     :class:`~manim_diffusion.mobjects.DistributionCloud` shows the points and an
     optional :class:`ForwardTracer` draws the paths of a few of them, from the data
     to where they are now. The trajectory comes from
-    :func:`~manim_diffusion.engine.forward.forward_trajectory`.
+    :func:`~manim_diffusion.analysis.forward.forward_trajectory`.
 
     Parameters
     ----------
     data
         Clean points, shape ``(N, 2)``, or a trajectory made by
-        :func:`~manim_diffusion.engine.forward.forward_trajectory` (then ``schedule``,
+        :func:`~manim_diffusion.analysis.forward.forward_trajectory` (then ``schedule``,
         ``steps`` and ``seed`` are not used).
     time
         Library time (1 = data, 0 = noise): a ``ValueTracker`` to follow, or a float.
     schedule
-        A :class:`~manim_diffusion.engine.schedules.Schedule` or its name.
+        A :class:`~manim_diffusion.core.schedules.Schedule` or its name.
     steps
         Number of time steps of the trajectory (the traced paths bend at them).
     seed

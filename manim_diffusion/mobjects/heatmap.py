@@ -23,10 +23,10 @@ from manim import (
 from manim.mobject.types.image_mobject import AbstractImageMobject
 from PIL.Image import Resampling
 
-from ..engine.analytic import GaussianMixture
-from ..engine.kde import Grid, binned_kde
-from ..engine.langevin import MixtureDensity
-from ..engine.trajectory import Trajectory
+from ..analysis.kde import Grid, binned_kde
+from ..core.trajectory import Trajectory
+from ..densities.langevin import MixtureDensity
+from ..densities.mixture import GaussianMixture
 from ._coords import DataToScene, time_source
 from .cloud import DistributionCloud, _as_trajectory
 
@@ -237,11 +237,11 @@ class DensityHeatmap(Group):
     The density is evaluated on a regular grid over ``extent`` (by default the axes'
     ranges) and drawn as one image pinned to the axes:
 
-    - a :class:`~manim_diffusion.engine.analytic.GaussianMixture`: the exact density
+    - a :class:`~manim_diffusion.densities.mixture.GaussianMixture`: the exact density
       ``p_t`` (``density(x, t)``) at the current library time;
     - any known density with ``log_prob`` (e.g. a ``MixtureDensity`` of
-      :mod:`manim_diffusion.engine.langevin`): that fixed density, whatever the time;
-    - a :class:`~manim_diffusion.engine.trajectory.Trajectory`, an ``(N, 2)`` array or
+      :mod:`manim_diffusion.densities.langevin`): that fixed density, whatever the time;
+    - a :class:`~manim_diffusion.core.trajectory.Trajectory`, an ``(N, 2)`` array or
       a :class:`DistributionCloud`: a binned kernel density estimate of the points
       at the current time (``kde.binned_kde``).
 

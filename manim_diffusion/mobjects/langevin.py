@@ -25,8 +25,8 @@ from manim import (
     VMobject,
 )
 
-from ..engine.langevin import LangevinRun
-from ..engine.trajectory import Trajectory
+from ..core.trajectory import Trajectory
+from ..densities.langevin import LangevinRun
 from ._coords import DataToScene, time_source
 from .cloud import DistributionCloud, _Shared
 from .heatmap import INFERNO, GridImage, colorize
@@ -93,7 +93,7 @@ class LangevinWalker(Group):
     Parameters
     ----------
     run
-        A :class:`~manim_diffusion.engine.langevin.LangevinRun` (needed for arrows)
+        A :class:`~manim_diffusion.densities.langevin.LangevinRun` (needed for arrows)
         or a plain trajectory of 2D points.
     time
         Library time (0 = start of the walk, 1 = its end): a ``ValueTracker`` or a float.
@@ -136,7 +136,7 @@ class LangevinWalker(Group):
     .. manim:: LangevinWalkerExample
 
         from manim_diffusion.engine import GaussianMixture
-        from manim_diffusion.engine.langevin import langevin_walk
+        from manim_diffusion.densities.langevin import langevin_walk
         from manim_diffusion.mobjects import LangevinWalker
 
         class LangevinWalkerExample(Scene):

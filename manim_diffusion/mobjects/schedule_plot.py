@@ -28,7 +28,7 @@ from manim import (
     VMobject,
 )
 
-from ..engine.schedules import Schedule, get_schedule
+from ..core.schedules import Schedule, get_schedule
 from ._coords import time_source
 from .tracer import polylines_to_beziers
 
@@ -76,7 +76,7 @@ class SchedulePlot(VGroup):
     Parameters
     ----------
     schedule
-        A :class:`~manim_diffusion.engine.schedules.Schedule` or its name
+        A :class:`~manim_diffusion.core.schedules.Schedule` or its name
         (``"linear"``, ``"cosine"``, ``"flow"``).
     time
         A ``ValueTracker`` to follow, or a float; clamped to [0, 1].

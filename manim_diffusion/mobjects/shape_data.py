@@ -7,7 +7,7 @@ from typing import Literal
 import numpy as np
 from manim import Mobject
 
-from ..engine.shapes import sample_curves, sample_inside
+from ..data.shapes import sample_curves, sample_inside
 
 __all__ = ["points_from_mobject"]
 
@@ -42,9 +42,9 @@ def points_from_mobject(
 
     The cubic Bézier curves of every family member with points are read (``x`` and
     ``y``; ``z`` is dropped). ``"outline"`` spreads the points uniformly by arc length
-    along all curves (:func:`~manim_diffusion.engine.shapes.sample_curves`);
+    along all curves (:func:`~manim_diffusion.data.shapes.sample_curves`);
     ``"fill"`` spreads them uniformly over the filled area
-    (:func:`~manim_diffusion.engine.shapes.sample_inside`): each member is filled by
+    (:func:`~manim_diffusion.data.shapes.sample_inside`): each member is filled by
     the even-odd rule over its subpaths, so the holes of "o", "A" or "B" stay empty,
     and overlapping members stay filled. The result is centred and scaled so its
     longer side is ``size``, inside the ``±2.5`` box of the built-in data sets.

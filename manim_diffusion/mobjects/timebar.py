@@ -23,7 +23,7 @@ from manim import (
     VMobject,
 )
 
-from ..engine.trajectory import Trajectory
+from ..core.trajectory import Trajectory
 from ._coords import time_source
 
 __all__ = ["TimeBar"]

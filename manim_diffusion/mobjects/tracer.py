@@ -18,7 +18,7 @@ from manim import (
     VMobject,
 )
 
-from ..engine.trajectory import Trajectory
+from ..core.trajectory import Trajectory
 from ._coords import DataToScene, time_source
 from .cloud import DEFAULT_PALETTE
 
@@ -88,7 +88,7 @@ class TrajectoryTracer(VGroup):
     .. manim:: TrajectoryTracerExample
 
         import numpy as np
-        from manim_diffusion.engine.trajectory import Trajectory
+        from manim_diffusion.core.trajectory import Trajectory
         from manim_diffusion.mobjects import TrajectoryTracer
 
         class TrajectoryTracerExample(Scene):

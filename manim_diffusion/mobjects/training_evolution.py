@@ -29,7 +29,7 @@ from manim import (
     VMobject,
 )
 
-from ..engine.trajectory import Trajectory
+from ..core.trajectory import Trajectory
 from ._coords import time_source
 from .cloud import DistributionCloud
 from .tracer import polylines_to_beziers
@@ -119,7 +119,7 @@ class TrainingEvolution(Group):
 
     Inputs are plain data: the step of each snapshot, its samples (drawn from the same
     fixed noise at every snapshot, e.g. ``Snapshot.samples`` of
-    :func:`~manim_diffusion.engine.train.train` with ``snapshot_noise``) and the loss
+    :func:`~manim_diffusion.training.train.train` with ``snapshot_noise``) and the loss
     per step. A ``ValueTracker`` holds the snapshot index:
 
     - ``layout="morph"``: one cloud shows snapshot ``index``; a fractional index

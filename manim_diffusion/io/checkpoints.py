@@ -15,9 +15,9 @@ from typing import Any, cast
 import numpy as np
 import torch
 
-from .nets import MLPDenoiser
-from .objectives import DiffusionModel
-from .train import TrainConfig, build_model
+from ..core.model import DiffusionModel
+from ..core.nets import MLPDenoiser
+from ..training.train import TrainConfig, build_model
 
 __all__ = [
     "CheckpointError",
@@ -176,9 +176,9 @@ def save_checkpoint(
     ----------
     model
         The model to save (its net must be an
-        :class:`~manim_diffusion.engine.nets.MLPDenoiser`).
+        :class:`~manim_diffusion.core.nets.MLPDenoiser`).
     config
-        The :class:`~manim_diffusion.engine.train.TrainConfig` it was trained with;
+        The :class:`~manim_diffusion.training.train.TrainConfig` it was trained with;
         :func:`load_checkpoint` rebuilds the net from it.
     path
         The file to write (its folder is made if missing).

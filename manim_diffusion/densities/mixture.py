@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .objectives import Prediction
-from .schedules import Schedule, get_schedule
+from ..core.model import Prediction
+from ..core.schedules import Schedule, get_schedule
 
 __all__ = ["GaussianMixture"]
 
@@ -73,7 +73,7 @@ class GaussianMixture:
         The data set clips points to the +-2.5 box, which moves none of them in
         practice (the blobs lie 4 standard deviations inside).
         """
-        from .datasets import THREE_DOTS_CENTRES, THREE_DOTS_STD
+        from ..data.datasets import THREE_DOTS_CENTRES, THREE_DOTS_STD
 
         return cls(THREE_DOTS_CENTRES, THREE_DOTS_STD, schedule=schedule)
 

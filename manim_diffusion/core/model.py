@@ -147,7 +147,7 @@ class DiffusionModel(nn.Module):
     net
         Maps ``(x, t)`` to an output of the shape of ``x``.
     schedule
-        A :class:`~manim_diffusion.engine.schedules.Schedule` or its name.
+        A :class:`~manim_diffusion.core.schedules.Schedule` or its name.
     objective
         What ``net`` outputs: one of :data:`OBJECTIVES`.
 

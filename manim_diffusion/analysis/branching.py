@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from .objectives import Predictor
-from .samplers import sample
-from .trajectory import Trajectory
+from ..core.model import Predictor
+from ..core.trajectory import Trajectory
+from ..samplers.sample import sample
 
 __all__ = ["BranchSet", "branch", "branch_seed", "spread_curve"]
 

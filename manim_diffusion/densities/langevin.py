@@ -2,7 +2,7 @@
 
 A *known density* is anything with ``log_prob(x)`` and ``score(x)`` (the gradient of
 ``log_prob``) on points of shape ``(N, D)``. :class:`MixtureDensity` wraps a
-:class:`~manim_diffusion.engine.analytic.GaussianMixture` at one library time,
+:class:`~manim_diffusion.densities.mixture.GaussianMixture` at one library time,
 :class:`FunctionDensity` any differentiable torch function (score by autograd), and
 :func:`smiley_density` builds the smiley of ``datasets.smiley`` as an exact mixture.
 :func:`langevin_walk` runs unadjusted Langevin dynamics on one and records the run.
@@ -18,9 +18,9 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import torch
 
-from .analytic import GaussianMixture
-from .schedules import Schedule
-from .trajectory import Trajectory
+from ..core.schedules import Schedule
+from ..core.trajectory import Trajectory
+from .mixture import GaussianMixture
 
 __all__ = [
     "Density",

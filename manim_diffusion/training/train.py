@@ -13,10 +13,10 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .nets import MLPDenoiser
-from .objectives import DiffusionModel, diffusion_loss
-from .samplers import sample
-from .threads import limited_threads
+from ..core.model import DiffusionModel, diffusion_loss
+from ..core.nets import MLPDenoiser
+from ..core.threads import limited_threads
+from ..samplers.sample import sample
 
 __all__ = ["TrainConfig", "TrainResult", "Snapshot", "TrainingDiverged", "train", "build_model"]
 
@@ -51,12 +51,12 @@ class TrainConfig:
     seed
         Seeds the initial weights, the batches and the noise.
     hidden, layers, time_dim
-        Shape of the :class:`~manim_diffusion.engine.nets.MLPDenoiser`.
+        Shape of the :class:`~manim_diffusion.core.nets.MLPDenoiser`.
     schedule
-        Name of the noise schedule (see :func:`~manim_diffusion.engine.schedules.get_schedule`).
+        Name of the noise schedule (see :func:`~manim_diffusion.core.schedules.get_schedule`).
     objective
         What the net learns to predict: one of
-        :data:`~manim_diffusion.engine.objectives.OBJECTIVES` (``"flow"`` goes with
+        :data:`~manim_diffusion.core.model.OBJECTIVES` (``"flow"`` goes with
         the ``"flow"`` schedule; see :meth:`for_objective`).
     threads
         CPU threads torch uses during the run.
@@ -312,7 +312,7 @@ def train(
         Starting points (shape ``(n, D)``) that every snapshot samples from with
         ``snapshot_sampler`` in ``snapshot_steps`` steps, the same noise each time.
     snapshot_sampler, snapshot_steps
-        The sampler (one of :data:`~manim_diffusion.engine.samplers.SAMPLERS`) and its
+        The sampler (one of :data:`~manim_diffusion.samplers.sample.SAMPLERS`) and its
         number of steps for the snapshots' samples.
 
     Returns

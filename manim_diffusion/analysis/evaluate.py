@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .datasets import make_dataset
+from ..core.model import Predictor
+from ..data.datasets import make_dataset
+from ..samplers.sample import sample
 from .metrics import energy_distance, energy_distance_floor
-from .objectives import Predictor
-from .samplers import sample
 
 __all__ = ["EVAL_POINTS", "EVAL_DATA_SEED", "Evaluation", "evaluate"]
 

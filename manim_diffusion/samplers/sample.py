@@ -3,7 +3,7 @@
 Each sampler is one step function from library time ``times[k]`` to ``times[k + 1]``;
 :func:`sample` runs it over a time grid from 0 (noise) to 1 (data) and records the
 points, the model's x0-hat per step and the number of network evaluations. All of
-them work on any :class:`~manim_diffusion.engine.objectives.Predictor` (a trained
+them work on any :class:`~manim_diffusion.core.model.Predictor` (a trained
 model of any objective, a guided model or an exact Gaussian mixture) on any path
 (the variance-preserving schedules and the rectified flow).
 """
@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .objectives import Prediction, Predictor, evals_per_call
-from .schedules import Schedule
-from .threads import SINGLE_THREAD_POINTS, limited_threads
-from .trajectory import Trajectory
+from ..core.model import Prediction, Predictor, evals_per_call
+from ..core.schedules import Schedule
+from ..core.threads import SINGLE_THREAD_POINTS, limited_threads
+from ..core.trajectory import Trajectory
 
 __all__ = ["SAMPLERS", "DEFAULT_STEPS", "GRIDS", "SINGLE_THREAD_POINTS", "sample", "time_grid"]
 
@@ -68,7 +68,7 @@ def time_grid(steps: int, schedule: Schedule | None = None, kind: str = "uniform
     steps
         Number of steps; the grid has ``steps + 1`` times.
     schedule
-        The :class:`~manim_diffusion.engine.schedules.Schedule` whose log-SNR spaces a
+        The :class:`~manim_diffusion.core.schedules.Schedule` whose log-SNR spaces a
         ``"logsnr"`` grid (not needed for ``"uniform"``).
     kind
         One of :data:`GRIDS`: ``"uniform"`` or ``"logsnr"``.
@@ -305,7 +305,7 @@ def sample(
     Parameters
     ----------
     model
-        A trained :class:`~manim_diffusion.engine.objectives.DiffusionModel` or any
+        A trained :class:`~manim_diffusion.core.model.DiffusionModel` or any
         predictor (e.g. an exact Gaussian mixture).
     sampler
         One of :data:`SAMPLERS`.

@@ -10,31 +10,15 @@ from typing import Any, NoReturn, TypeVar
 import click
 import numpy as np
 
-from .engine import (
-    DEFAULT_STEPS,
-    OBJECTIVES,
-    SAMPLERS,
-    SCHEDULES,
-    CheckpointError,
-    TrainConfig,
-    TrainingDiverged,
-    dataset_names,
-    list_pretrained,
-    load_pretrained,
-    make_dataset,
-    sample,
-    save_checkpoint,
-    train,
-)
-from .engine.classifier import (
+from ..analysis.evaluate import EVAL_POINTS, evaluate
+from ..apps.mnist.classifier import (
     ClassifierConfig,
     DigitClassifier,
     classifier_accuracy,
     train_classifier,
 )
-from .engine.datasets import LABELLED
-from .engine.evaluate import EVAL_POINTS, evaluate
-from .engine.latent_mnist import (
+from ..apps.mnist.idx import MNIST_ENV, MNISTError, load_mnist
+from ..apps.mnist.latent import (
     CLASSIFIER_NAME,
     DEFAULT_GUIDANCE,
     DIGITS_PER_CLASS,
@@ -54,19 +38,35 @@ from .engine.latent_mnist import (
     save_classifier,
     save_vae,
 )
-from .engine.mnist import MNIST_ENV, MNISTError, load_mnist
-from .engine.objectives import DiffusionModel
-from .engine.pretrained import (
+from ..apps.mnist.vae import VAEConfig, encode_means, knn_accuracy, reconstruction_error, train_vae
+from ..core.model import DiffusionModel
+from ..core.threads import limited_threads
+from ..data.datasets import LABELLED
+from ..engine import (
+    DEFAULT_STEPS,
+    OBJECTIVES,
+    SAMPLERS,
+    SCHEDULES,
+    CheckpointError,
+    TrainConfig,
+    TrainingDiverged,
+    dataset_names,
+    list_pretrained,
+    load_pretrained,
+    make_dataset,
+    sample,
+    save_checkpoint,
+    train,
+)
+from ..io.checkpoints import (
     add_to_manifest,
     pretrained_dir,
     save_arrays,
     sha256_of,
     shipped_file,
 )
-from .engine.threads import limited_threads
-from .engine.train import build_model
-from .engine.vae import VAEConfig, encode_means, knn_accuracy, reconstruction_error, train_vae
-from .talk.cli import talk_group
+from ..talk.cli import talk_group
+from ..training.train import build_model
 
 __all__ = ["main"]
 

@@ -14,7 +14,7 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from .threads import limited_threads
+from ...core.threads import limited_threads
 
 __all__ = [
     "VAE",

@@ -17,9 +17,10 @@ from typing import Any, TypeVar
 import numpy as np
 import torch
 
-from .classifier import DigitClassifier, classify
-from .objectives import DiffusionModel
-from .pretrained import (
+from ...core.model import DiffusionModel
+from ...core.threads import limited_threads
+from ...core.trajectory import Trajectory
+from ...io.checkpoints import (
     load_arrays,
     load_pretrained,
     load_weights,
@@ -27,10 +28,9 @@ from .pretrained import (
     save_weights,
     shipped_file,
 )
-from .samplers import sample
-from .threads import limited_threads
-from .train import TrainConfig
-from .trajectory import Trajectory
+from ...samplers.sample import sample
+from ...training.train import TrainConfig
+from .classifier import DigitClassifier, classify
 from .vae import VAE, VAEConfig, VAESnapshot, decode_images, encode_means
 
 __all__ = [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .schedules import Schedule, get_schedule
-from .trajectory import Trajectory
+from ..core.schedules import Schedule, get_schedule
+from ..core.trajectory import Trajectory
 
 __all__ = ["forward_trajectory"]
 
@@ -33,7 +33,7 @@ def forward_trajectory(
     data
         Clean points ``x_0``, shape ``(N, D)``.
     schedule
-        A :class:`~manim_diffusion.engine.schedules.Schedule` or its name.
+        A :class:`~manim_diffusion.core.schedules.Schedule` or its name.
     steps
         Number of time steps S; the times are ``S + 1`` evenly spaced values in [0, 1].
     seed

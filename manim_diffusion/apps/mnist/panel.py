@@ -28,11 +28,11 @@ from manim import (
     VMobject,
 )
 
-from ..engine.trajectory import Trajectory
-from ._coords import DataToScene, time_source
-from .cloud import DistributionCloud, _Shared
-from .heatmap import GridImage, colorize
-from .tracer import TrajectoryTracer
+from ...core.trajectory import Trajectory
+from ...mobjects._coords import DataToScene, time_source
+from ...mobjects.cloud import DistributionCloud, _Shared
+from ...mobjects.heatmap import GridImage, colorize
+from ...mobjects.tracer import TrajectoryTracer
 
 __all__ = ["LatentMNISTPanel", "MNIST_PALETTE", "ToyLatentDigits", "toy_latent_digits"]
 
@@ -378,7 +378,7 @@ class LatentMNISTPanel(Group):
     VAE's encoder) as a :class:`DistributionCloud` coloured by class, a legend of the
     classes in their colours, and optionally
 
-    - samples moving along a latent :class:`~manim_diffusion.engine.trajectory.Trajectory`
+    - samples moving along a latent :class:`~manim_diffusion.core.trajectory.Trajectory`
       with the time tracker (a marker and a short fading trail each), and beside the
       scatter the decoded image of each one, redrawn as it moves (from a blurred
       mixture at t = 0 to a crisp digit at t = 1);
@@ -459,7 +459,7 @@ class LatentMNISTPanel(Group):
     --------
     .. manim:: LatentMNISTPanelExample
 
-        from manim_diffusion.mobjects.latent_mnist import LatentMNISTPanel, toy_latent_digits
+        from manim_diffusion.apps.mnist.panel import LatentMNISTPanel, toy_latent_digits
 
         class LatentMNISTPanelExample(Scene):
             def construct(self):

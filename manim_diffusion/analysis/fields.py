@@ -1,7 +1,7 @@
 """The vector fields that drive samples: score, probability-flow velocity, SDE drift.
 
-Evaluated on any :class:`~manim_diffusion.engine.objectives.Predictor` (a trained
-model or an exact :class:`~manim_diffusion.engine.analytic.GaussianMixture`) at one
+Evaluated on any :class:`~manim_diffusion.core.model.Predictor` (a trained
+model or an exact :class:`~manim_diffusion.densities.mixture.GaussianMixture`) at one
 library time, for the arrows of :class:`~manim_diffusion.mobjects.DriftField`.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .objectives import Prediction, Predictor
-from .threads import limited_threads
+from ..core.model import Prediction, Predictor
+from ..core.threads import limited_threads
 
 __all__ = ["FIELDS", "FIELD_T_MARGIN", "grid_points", "vector_field"]
 
@@ -94,7 +94,7 @@ def vector_field(
     ----------
     model
         Any predictor: a trained model or an exact
-        :class:`~manim_diffusion.engine.analytic.GaussianMixture`.
+        :class:`~manim_diffusion.densities.mixture.GaussianMixture`.
     points
         Where to evaluate the field, shape ``(N, 2)`` (e.g. from :func:`grid_points`).
     t

@@ -21,10 +21,10 @@ from manim import (
     VGroup,
 )
 
-from ..engine.trajectory import Trajectory
-from ._coords import time_source
-from .heatmap import GridImage
-from .latent_mnist import _DecodeCache, _ramp_lut
+from ...core.trajectory import Trajectory
+from ...mobjects._coords import time_source
+from ...mobjects.heatmap import GridImage
+from .panel import _DecodeCache, _ramp_lut
 
 __all__ = ["BranchingGrid"]
 
@@ -48,7 +48,7 @@ def _time_text(t: float) -> str:
 class BranchingGrid(Group):
     """Where a sampling run could have gone: its branches' decoded digits on a grid.
 
-    A ``BranchSet`` (``manim_diffusion.engine.branching.branch``) holds one sampling
+    A ``BranchSet`` (``manim_diffusion.analysis.branching.branch``) holds one sampling
     run in a 2D latent plane (the trunk) and, at a few branch times, ``K`` fresh runs
     that leave the trunk there with new noise. The grid draws one row per branch time
     (labelled ``"branch at t = 0.2"``) and one column per branch, each cell the
@@ -68,7 +68,7 @@ class BranchingGrid(Group):
     ----------
     branches
         A ``BranchSet``, or anything with its fields ``trunk`` (a
-        :class:`~manim_diffusion.engine.trajectory.Trajectory` of one point),
+        :class:`~manim_diffusion.core.trajectory.Trajectory` of one point),
         ``branch_times (B,)``, ``branches (B, K, S+1, 2)`` on the trunk's times,
         ``ends (B, K, 2)`` and ``trunk_end (2,)``.
     decode
@@ -105,9 +105,9 @@ class BranchingGrid(Group):
     .. manim:: BranchingGridExample
 
         import numpy as np
-        from manim_diffusion.engine.branching import branch
-        from manim_diffusion.engine.latent_mnist import load_latent_mnist
-        from manim_diffusion.mobjects.branching_grid import BranchingGrid
+        from manim_diffusion.analysis.branching import branch
+        from manim_diffusion.apps.mnist.latent import load_latent_mnist
+        from manim_diffusion.apps.mnist.branching_grid import BranchingGrid
 
         class BranchingGridExample(Scene):
             def construct(self):

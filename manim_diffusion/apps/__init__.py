@@ -1,0 +1,1 @@
+"""apps: see the layout in README.md."""

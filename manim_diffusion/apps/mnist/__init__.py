@@ -1,0 +1,1 @@
+"""apps.mnist: see the layout in README.md."""

@@ -1,0 +1,1 @@
+"""core: see the layout in README.md."""

@@ -1,0 +1,1 @@
+"""data: see the layout in README.md."""

@@ -1,0 +1,1 @@
+"""densities: see the layout in README.md."""

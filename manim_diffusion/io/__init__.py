@@ -1,0 +1,1 @@
+"""io: see the layout in README.md."""

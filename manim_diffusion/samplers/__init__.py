@@ -1,0 +1,1 @@
+"""samplers: see the layout in README.md."""

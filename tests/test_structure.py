@@ -1,0 +1,125 @@
+"""The package keeps its shape: small modules, short functions, layers that stay apart.
+
+- no module over 500 lines;
+- no function over 60 lines of code (docstrings, comments and blank lines not counted);
+- no import of a ``_private`` name from another module of the package;
+- the engine layers never import manim (checked in a fresh interpreter).
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import subprocess
+import sys
+import tokenize
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "manim_diffusion"
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_CODE_LINES = 60
+ENGINE_LAYERS = ["core", "samplers", "training", "data", "densities", "analysis", "io"]
+
+
+def modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def code_lines(source: str, first: int, last: int, docstrings: set[int]) -> int:
+    """Lines from ``first`` to ``last`` holding code: not blank, comment or docstring."""
+    lines: set[int] = set()
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
+                        tokenize.DEDENT, tokenize.ENCODING, tokenize.ENDMARKER):
+            continue
+        for line in range(tok.start[0], tok.end[0] + 1):
+            if first <= line <= last and line not in docstrings:
+                lines.add(line)
+    return len(lines)
+
+
+def docstring_lines(tree: ast.AST) -> set[int]:
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            value = body[0].value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                lines.update(range(body[0].lineno, (body[0].end_lineno or 0) + 1))
+    return lines
+
+
+def long_functions() -> list[str]:
+    found = []
+    for path in modules():
+        source = path.read_text()
+        tree = ast.parse(source)
+        docs = docstring_lines(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                n = code_lines(source, node.lineno, node.end_lineno or node.lineno, docs)
+                if n > MAX_FUNCTION_CODE_LINES:
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({n})")
+    return found
+
+
+def private_imports() -> list[str]:
+    found = []
+    for path in modules():
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            inside = node.level > 0 or (node.module or "").startswith("manim_diffusion")
+            if not inside:
+                continue
+            for alias in node.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {alias.name}")
+    return found
+
+
+def test_no_module_is_over_500_lines() -> None:
+    big = [
+        f"{p.relative_to(ROOT)} ({n})"
+        for p in modules()
+        if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES
+    ]
+    assert not big, f"modules over {MAX_MODULE_LINES} lines: {big}"
+
+
+def test_no_function_is_over_60_lines_of_code() -> None:
+    found = long_functions()
+    assert not found, f"functions over {MAX_FUNCTION_CODE_LINES} lines of code: {found}"
+
+
+def test_no_private_name_is_imported_across_modules() -> None:
+    found = private_imports()
+    assert not found, f"private names imported from another module: {found}"
+
+
+def test_the_checks_see_what_they_look_for() -> None:
+    """The scanners count what they should (a check that finds nothing proves nothing)."""
+    source = "def f():\n    '''doc\n    more'''\n    # note\n\n    a = 1\n    return (a +\n            2)\n"
+    tree = ast.parse(source)
+    assert code_lines(source, 1, 8, docstring_lines(tree)) == 4
+    probe = PACKAGE / "_structure_probe.py"
+    probe.write_text("from .core.trajectory import _private_thing\n")
+    try:
+        assert any("_private_thing" in f for f in private_imports())
+    finally:
+        probe.unlink()
+
+
+@pytest.mark.parametrize("layer", ENGINE_LAYERS + ["engine"])
+def test_engine_layers_load_no_manim(layer: str) -> None:
+    code = (
+        "import sys, importlib; importlib.import_module('manim_diffusion.%s');"
+        "bad = sorted(m for m in sys.modules if m == 'manim' or m.startswith('manim.'));"
+        "print(bad); sys.exit(1 if bad else 0)" % layer
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
