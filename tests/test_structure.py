@@ -15,8 +15,6 @@ import sys
 import tokenize
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "manim_diffusion"
 MAX_MODULE_LINES = 500
@@ -28,17 +26,20 @@ def modules() -> list[Path]:
     return sorted(PACKAGE.rglob("*.py"))
 
 
-def code_lines(source: str, first: int, last: int, docstrings: set[int]) -> int:
-    """Lines from ``first`` to ``last`` holding code: not blank, comment or docstring."""
+def code_line_numbers(source: str) -> set[int]:
+    """Numbers of the lines that hold code: not blank, not only a comment."""
     lines: set[int] = set()
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
+            tokenize.DEDENT, tokenize.ENCODING, tokenize.ENDMARKER}
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-        if tok.type in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
-                        tokenize.DEDENT, tokenize.ENCODING, tokenize.ENDMARKER):
-            continue
-        for line in range(tok.start[0], tok.end[0] + 1):
-            if first <= line <= last and line not in docstrings:
-                lines.add(line)
-    return len(lines)
+        if tok.type not in skip:
+            lines.update(range(tok.start[0], tok.end[0] + 1))
+    return lines
+
+
+def code_lines(code: set[int], first: int, last: int, docstrings: set[int]) -> int:
+    """How many lines from ``first`` to ``last`` hold code that is not a docstring."""
+    return sum(1 for line in range(first, last + 1) if line in code and line not in docstrings)
 
 
 def docstring_lines(tree: ast.AST) -> set[int]:
@@ -58,17 +59,18 @@ def long_functions() -> list[str]:
         source = path.read_text()
         tree = ast.parse(source)
         docs = docstring_lines(tree)
+        code = code_line_numbers(source)
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                n = code_lines(source, node.lineno, node.end_lineno or node.lineno, docs)
+                n = code_lines(code, node.lineno, node.end_lineno or node.lineno, docs)
                 if n > MAX_FUNCTION_CODE_LINES:
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({n})")
     return found
 
 
-def private_imports() -> list[str]:
+def private_imports(paths: list[Path] | None = None) -> list[str]:
     found = []
-    for path in modules():
+    for path in modules() if paths is None else paths:
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if not isinstance(node, ast.ImportFrom):
@@ -78,7 +80,7 @@ def private_imports() -> list[str]:
                 continue
             for alias in node.names:
                 if alias.name.startswith("_") and not alias.name.startswith("__"):
-                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {alias.name}")
+                    found.append(f"{path.name}:{node.lineno} {alias.name}")
     return found
 
 
@@ -101,25 +103,29 @@ def test_no_private_name_is_imported_across_modules() -> None:
     assert not found, f"private names imported from another module: {found}"
 
 
-def test_the_checks_see_what_they_look_for() -> None:
+def test_the_checks_see_what_they_look_for(tmp_path: Path) -> None:
     """The scanners count what they should (a check that finds nothing proves nothing)."""
-    source = "def f():\n    '''doc\n    more'''\n    # note\n\n    a = 1\n    return (a +\n            2)\n"
-    tree = ast.parse(source)
-    assert code_lines(source, 1, 8, docstring_lines(tree)) == 4
-    probe = PACKAGE / "_structure_probe.py"
-    probe.write_text("from .core.trajectory import _private_thing\n")
-    try:
-        assert any("_private_thing" in f for f in private_imports())
-    finally:
-        probe.unlink()
+    source = (
+        "def f():\n    '''doc\n    more'''\n    # note\n\n"
+        "    a = 1\n    return (a +\n            2)\n"
+    )
+    docs = docstring_lines(ast.parse(source))
+    assert code_lines(code_line_numbers(source), 1, 8, docs) == 4
+    probe = tmp_path / "probe.py"
+    probe.write_text("from .core.trajectory import _private_thing\nfrom os import _exit\n")
+    assert private_imports([probe]) == ["probe.py:1 _private_thing"]
 
 
-@pytest.mark.parametrize("layer", ENGINE_LAYERS + ["engine"])
-def test_engine_layers_load_no_manim(layer: str) -> None:
+def test_engine_layers_load_no_manim() -> None:
+    """Each engine layer, imported in turn in a fresh interpreter, loads no manim."""
     code = (
-        "import sys, importlib; importlib.import_module('manim_diffusion.%s');"
-        "bad = sorted(m for m in sys.modules if m == 'manim' or m.startswith('manim.'));"
-        "print(bad); sys.exit(1 if bad else 0)" % layer
+        "import sys, importlib\n"
+        "for layer in %r:\n"
+        "    importlib.import_module('manim_diffusion.' + layer)\n"
+        "    bad = sorted(m for m in sys.modules if m == 'manim' or m.startswith('manim.'))\n"
+        "    if bad:\n"
+        "        sys.exit(f'manim_diffusion.{layer} loads {bad[:3]}')\n"
+        "print('ok')\n" % (ENGINE_LAYERS + ["engine"])
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
