@@ -181,6 +181,7 @@ class LiveText(VMobject):
         self.cache = cache if cache is not None else GlyphCache(font_size, text_config)
         self.text_source = text
         self.shown = ""
+        self._unscaled_height = 1.0
         self.refresh()
         self.add_updater(lambda m: m.refresh())
 
