@@ -32,7 +32,7 @@ from manim import (
     rate_functions,
 )
 
-from manim_diffusion.densities.langevin import LangevinRun, langevin_walk, smiley_density
+from manim_diffusion.densities import LangevinRun, langevin_walk, smiley_density
 from manim_diffusion.engine import GaussianMixture
 from manim_diffusion.mobjects import TimeBar
 from manim_diffusion.mobjects.heatmap import DensityHeatmap

@@ -185,6 +185,26 @@ def test_datasets_are_seeded_float32_in_the_box(name: str) -> None:
     assert a.std() > 0.3, "points should spread over the box, not collapse"
 
 
+#: The first and the last point of each data set (500 points, seed 0), as shipped:
+#: the models in pretrained/ were trained on these sets, so they must not drift.
+PINNED_POINTS = {
+    "smiley": [1.817734, -0.553348, -0.508184, 0.595524],
+    "three_dots": [1.348843, -0.845501, 1.578829, -0.755141],
+    "two_moons": [0.684149, -1.105258, -0.039232, -1.098286],
+    "swiss_roll": [-1.374752, 0.393225, -0.160058, 1.140003],
+    "checkerboard": [1.040762, -0.811845, 0.800972, 0.243910],
+    "rings": [-0.786757, 0.195601, -0.499459, 0.594064],
+    "spiral": [-1.001179, 1.006058, 0.517814, 0.960292],
+    "gaussian_mixture": [-1.344386, 1.189961, 1.363690, -1.383009],
+}
+
+
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_datasets_keep_their_points_for_a_seed(name: str) -> None:
+    a = make_dataset(name, 500, seed=0)
+    np.testing.assert_allclose(np.r_[a[0], a[-1]], PINNED_POINTS[name], atol=2e-6)
+
+
 def test_dataset_bad_input() -> None:
     with pytest.raises(ValueError, match="unknown data set 'nope'.*smiley"):
         make_dataset("nope", 10)

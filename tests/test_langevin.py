@@ -11,16 +11,17 @@ from conftest import ring_trajectory
 from framecheck import check_frames
 from manim import LEFT, Axes, Scene, ValueTracker, tempconfig
 
+from manim_diffusion.core.trajectory import Trajectory
 from manim_diffusion.data.datasets import smiley
-from manim_diffusion.densities.langevin import (
+from manim_diffusion.densities import (
     Density,
     FunctionDensity,
+    GaussianMixture,
     LangevinRun,
     MixtureDensity,
     langevin_walk,
     smiley_density,
 )
-from manim_diffusion.densities.mixture import GaussianMixture
 from manim_diffusion.mobjects.heatmap import DensityHeatmap
 from manim_diffusion.mobjects.langevin import LangevinWalker
 
@@ -289,3 +290,126 @@ def test_walker_arrows_end_at_the_next_point() -> None:
     assert walker.visited_counts().sum() >= counts.sum() > 0
     with pytest.raises(ValueError, match="LangevinRun"):
         LangevinWalker(run.trajectory, arrows=True, shown=[0])
+
+
+# ------------------------------------------------------------ one mixture class
+def _exact_clean_score(gm: GaussianMixture, x: np.ndarray) -> np.ndarray:
+    """sum_k r_k(x) (mu_k - x) / s_k^2, written out independently of the library."""
+    mu, s2, w = gm.means.numpy(), gm.stds.numpy() ** 2, gm.weights.numpy()
+    d2 = ((x[:, None] - mu[None]) ** 2).sum(-1)
+    log_r = np.log(w) - 0.5 * d2 / s2 - 0.5 * x.shape[1] * np.log(2 * np.pi * s2)
+    r = np.exp(log_r - log_r.max(1, keepdims=True))
+    r /= r.sum(1, keepdims=True)
+    return (r[..., None] * (mu[None] - x[:, None]) / s2[None, :, None]).sum(1)
+
+
+@pytest.mark.parametrize("t", [0.3, 1.0])
+def test_mixture_density_is_the_mixture_frozen_at_one_time(t: float) -> None:
+    """MixtureDensity is a view of GaussianMixture: the same numbers, and the old answers."""
+    gm = two_blobs()
+    x = np.random.default_rng(2).normal(size=(64, 2))
+    frozen = MixtureDensity(gm, t)
+    assert not isinstance(frozen, GaussianMixture)  # heat maps tell the two apart
+    assert isinstance(gm.at(t), MixtureDensity) and gm.at(t).t == t
+    np.testing.assert_array_equal(frozen.log_prob(x), gm.log_prob(x, t))
+    np.testing.assert_array_equal(frozen.score(x), gm.score(x, t))
+    np.testing.assert_array_equal(frozen.density(x), np.exp(gm.log_prob(x, t)))
+    np.testing.assert_array_equal(frozen.sample(300, seed=3), gm.sample(300, seed=3, t=t))
+    np.testing.assert_allclose(gm.log_prob(x, t), gm.log_density(x, t), atol=1e-10)
+    if t == 1.0:
+        np.testing.assert_allclose(gm.score(x, t), _exact_clean_score(gm, x), atol=1e-10)
+        np.testing.assert_array_equal(gm.log_prob(x), gm.log_prob(x, 1.0))  # t = 1 by default
+    else:
+        ref = gm.predict(torch.as_tensor(x), t).score.numpy()
+        np.testing.assert_allclose(gm.score(x, t), ref, rtol=1e-8, atol=1e-8)
+    assert isinstance(gm, Density) and gm.dim == frozen.dim == 2
+    scored = gm.score(torch.as_tensor(x, dtype=torch.float32), t)
+    assert isinstance(scored, torch.Tensor) and scored.dtype == torch.float32
+    with pytest.raises(ValueError, match="library time"):
+        gm.log_prob(x, 1.5)
+
+
+def test_a_walk_on_the_mixture_is_a_walk_on_its_clean_density() -> None:
+    gm = two_blobs()
+    a = langevin_walk(gm, n=30, steps=20, step_size=0.01, seed=4)
+    b = langevin_walk(MixtureDensity(gm, 1.0), n=30, steps=20, step_size=0.01, seed=4)
+    np.testing.assert_array_equal(a.points, b.points)
+    np.testing.assert_array_equal(a.drift, b.drift)
+    assert a.meta == b.meta and a.meta["density"] == "MixtureDensity(K=2, D=2, t=1.0)"
+
+
+# --------------------------------------------------------- one smiley geometry
+def test_the_smiley_and_three_dots_geometry_is_shared() -> None:
+    """The data sets and the exact densities read the same constants (one place)."""
+    import manim_diffusion.data.datasets as datasets
+    import manim_diffusion.densities.smiley as smiley_module
+    from manim_diffusion.data import geometry
+
+    smiley_names = ["FACE_RADIUS", "EYE_CENTRES", "EYE_RADIUS", "MOUTH_CENTRE",
+                    "MOUTH_RADIUS", "MOUTH_ANGLES", "SMILEY_SHARES"]
+    for name in smiley_names:
+        assert getattr(datasets, name) is getattr(geometry, name), name
+        assert getattr(smiley_module, name) is getattr(geometry, name), name
+    for name in ["THREE_DOTS_CENTRES", "THREE_DOTS_STD"]:
+        assert getattr(datasets, name) is getattr(geometry, name), name
+    np.testing.assert_array_equal(GaussianMixture.three_dots().means.numpy(),
+                                  geometry.THREE_DOTS_CENTRES)
+    np.testing.assert_array_equal(GaussianMixture.three_dots().stds.numpy(),
+                                  geometry.THREE_DOTS_STD)
+    # the density's components sit on the geometry's curves, with its shares
+    gm = smiley_density(width=0.1)
+    means, w = gm.means.numpy(), gm.weights.numpy()
+    face = np.isclose(np.linalg.norm(means, axis=1), geometry.FACE_RADIUS)
+    eyes = [np.linalg.norm(means - c, axis=1) <= geometry.EYE_RADIUS + 1e-9
+            for c in geometry.EYE_CENTRES]
+    q = means - np.array(geometry.MOUTH_CENTRE)
+    mouth = np.isclose(np.linalg.norm(q, axis=1), geometry.MOUTH_RADIUS) & (q[:, 1] < 0)
+    parts = [face, *eyes, mouth]
+    assert np.all(np.sum(parts, axis=0) == 1)  # every component in exactly one part
+    np.testing.assert_allclose([w[p].sum() for p in parts], geometry.SMILEY_SHARES)
+
+
+# ------------------------------------------------- the walk's Trajectory record
+def test_a_walk_is_a_trajectory_with_its_steps_as_extra_arrays(tmp_path: Path) -> None:
+    run = langevin_walk(two_blobs(), n=20, steps=12, step_size=0.01, seed=1, record_every=5)
+    assert isinstance(run, Trajectory) and set(run.extras) == {"drift", "kicks"}
+    assert run.extras["drift"] is run.drift and run.kicks.shape == (3, 20, 2)
+    np.testing.assert_allclose(run.points[1:] - run.points[:-1], run.drift + run.kicks,
+                               atol=1e-5)
+    plain = run.trajectory  # a plain Trajectory of the same arrays (no arrows from it)
+    assert type(plain) is Trajectory and plain.points is run.points
+    assert plain.extras["kicks"] is run.kicks
+    sub = run.subset(np.array([1, 4]))
+    assert isinstance(sub, LangevinRun) and sub.step_size == run.step_size
+    np.testing.assert_array_equal(sub.drift, run.drift[:, [1, 4]])
+    thin = run.thin(2)  # rows 0, 2, 3 of the steps 0, 5, 10, 12: steps 0+1 merge
+    assert isinstance(thin, LangevinRun) and thin.drift.dtype == np.float32
+    np.testing.assert_array_equal(
+        thin.drift[0], (run.drift[0].astype(np.float64) + run.drift[1]).astype(np.float32))
+    np.testing.assert_array_equal(thin.kicks[1], run.kicks[2])
+    np.testing.assert_array_equal(plain.thin(2).extras["drift"], thin.drift)
+    path = run.save(tmp_path / "walk.npz")
+    back = LangevinRun.load(path)
+    assert (back.step_size, back.temperature, back.noise) == (0.01, 1.0, True)
+    np.testing.assert_array_equal(back.kicks, run.kicks)
+    np.testing.assert_array_equal(Trajectory.load(path).extras["drift"], run.drift)
+    with pytest.raises(ValueError, match="not a Langevin walk"):
+        LangevinRun.from_trajectory(ring_trajectory(10))
+
+
+def test_trajectory_extras_follow_subset_thin_and_save(tmp_path: Path) -> None:
+    times = np.linspace(0, 1, 5)
+    points = np.arange(5 * 3 * 2, dtype=np.float32).reshape(5, 3, 2)
+    per_row = np.arange(5 * 3).reshape(5, 3)  # a value at every row
+    per_step = np.ones((4, 3, 2))  # what happened over each step
+    traj = Trajectory(times=times, points=points, extras={"row": per_row, "step": per_step})
+    thin = traj.thin(3)  # rows 0, 3, 4
+    np.testing.assert_array_equal(thin.extras["row"], per_row[[0, 3, 4]])
+    np.testing.assert_array_equal(thin.extras["step"][:, 0, 0], [3.0, 1.0])
+    np.testing.assert_array_equal(traj.subset(np.array([2])).extras["row"], per_row[:, [2]])
+    back = Trajectory.load(traj.save(tmp_path / "t.npz"))
+    assert set(back.extras) == {"row", "step"}
+    np.testing.assert_array_equal(back.extras["row"], per_row)
+    assert Trajectory(times=times, points=points).extras == {}
+    with pytest.raises(ValueError, match="extra array 'bad'"):
+        Trajectory(times=times, points=points, extras={"bad": np.zeros((3, 3))})

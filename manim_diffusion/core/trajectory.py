@@ -38,6 +38,12 @@ class Trajectory:
         Number of network evaluations the run spent.
     meta
         Free-form string metadata (checkpoint hash, seed, ...).
+    extras
+        Optional named arrays that follow the points, each of shape ``(S+1, N, ...)``
+        (a value at every row) or ``(S, N, ...)`` (what happened over each step, from
+        row ``i`` to row ``i+1``, e.g. a Langevin walk's gradient steps and noise
+        kicks). :meth:`subset` keeps the chosen points of each; :meth:`thin` keeps the
+        rows of a per-row array and sums the steps it merges of a per-step one.
 
     Examples
     --------
@@ -73,6 +79,7 @@ class Trajectory:
     sampler: str = ""
     nfe: int = 0
     meta: dict[str, str] = field(default_factory=dict)
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.times = np.asarray(self.times, dtype=np.float64)
@@ -107,6 +114,15 @@ class Trajectory:
             if self.labels.shape != (self.n_points,):
                 raise ValueError(
                     f"labels must have shape ({self.n_points},), got {self.labels.shape}"
+                )
+        self.extras = {str(k): np.asarray(v) for k, v in self.extras.items()}
+        for name, arr in self.extras.items():
+            if arr.ndim < 2 or arr.shape[0] not in (self.n_steps, self.n_steps + 1) or (
+                arr.shape[1] != self.n_points
+            ):
+                raise ValueError(
+                    f"extra array {name!r} must have shape (S+1, N, ...) or (S, N, ...) with "
+                    f"S = {self.n_steps}, N = {self.n_points}; got {arr.shape}"
                 )
 
     @property
@@ -187,6 +203,7 @@ class Trajectory:
             sampler=self.sampler,
             nfe=self.nfe,
             meta=dict(self.meta),
+            extras={name: arr[:, idx] for name, arr in self.extras.items()},
         )
 
     def thin(self, every: int) -> Trajectory:
@@ -204,7 +221,17 @@ class Trajectory:
             sampler=self.sampler,
             nfe=self.nfe,
             meta=dict(self.meta),
+            extras={name: self._thin_extra(arr, rows) for name, arr in self.extras.items()},
         )
+
+    def _thin_extra(self, arr: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """A per-row array at ``rows``; a per-step one summed over the merged steps."""
+        if len(arr) == self.n_steps + 1:
+            return arr[rows]
+        cum = np.concatenate([np.zeros_like(arr[:1], dtype=np.float64),
+                              np.cumsum(arr, axis=0, dtype=np.float64)])
+        merged = cum[rows[1:]] - cum[rows[:-1]]
+        return merged.astype(arr.dtype) if np.issubdtype(arr.dtype, np.floating) else merged
 
     def bounds(self, margin: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper corners of the box holding every point of the run."""
@@ -230,6 +257,8 @@ class Trajectory:
             arrays["predictions"] = self.predictions
         if self.labels is not None:
             arrays["labels"] = self.labels
+        for name, arr in self.extras.items():
+            arrays[f"extra_{name}"] = arr
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
@@ -257,6 +286,7 @@ class Trajectory:
                     meta=dict(
                         zip(z["meta_keys"].tolist(), z["meta_values"].tolist(), strict=True)
                     ),
+                    extras={k[len("extra_"):]: z[k] for k in z.files if k.startswith("extra_")},
                 )
         except (OSError, KeyError, ValueError) as err:
             raise ValueError(

@@ -1,1 +1,18 @@
-"""data: see the layout in README.md."""
+"""data: the 2D data sets, point sets from shapes, and the smiley / three_dots geometry."""
+
+from __future__ import annotations
+
+from .datasets import DATASETS, LABELLED, dataset_names, make_dataset
+from .shapes import fit_to_box, sample_curves, sample_image, sample_inside, sample_polyline
+
+__all__ = [
+    "DATASETS",
+    "LABELLED",
+    "dataset_names",
+    "fit_to_box",
+    "make_dataset",
+    "sample_curves",
+    "sample_image",
+    "sample_inside",
+    "sample_polyline",
+]

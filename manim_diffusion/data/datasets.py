@@ -7,6 +7,19 @@ from typing import Literal, overload
 
 import numpy as np
 
+from .geometry import (
+    EYE_CENTRES,
+    EYE_RADIUS,
+    FACE_RADIUS,
+    MOUTH_ANGLES,
+    MOUTH_CENTRE,
+    MOUTH_RADIUS,
+    SMILEY_NOISE,
+    SMILEY_SHARES,
+    THREE_DOTS_CENTRES,
+    THREE_DOTS_STD,
+)
+
 __all__ = ["DATASETS", "LABELLED", "make_dataset", "dataset_names"]
 
 BOX = 2.5
@@ -28,33 +41,27 @@ def _split(n: int, shares: list[float]) -> list[int]:
 
 
 def smiley(n: int, seed: int = 0) -> np.ndarray:
-    """A smiley face: outline circle, two eyes and a smiling mouth."""
+    """A smiley face: outline circle, two eyes and a smiling mouth (see :mod:`.geometry`)."""
     rng = _rng(seed)
-    n_face, n_left, n_right, n_mouth = _split(n, [0.45, 0.1, 0.1, 0.35])
+    n_face, n_left, n_right, n_mouth = _split(n, list(SMILEY_SHARES))
     a = rng.uniform(0, 2 * np.pi, n_face)
-    face = 1.9 * np.c_[np.cos(a), np.sin(a)]
+    face = FACE_RADIUS * np.c_[np.cos(a), np.sin(a)]
     eyes = [
-        np.array([cx, 0.55]) + 0.2 * np.sqrt(rng.uniform(0, 1, (k, 1)))
+        np.array(centre) + EYE_RADIUS * np.sqrt(rng.uniform(0, 1, (k, 1)))
         * np.c_[np.cos(b := rng.uniform(0, 2 * np.pi, k)), np.sin(b)]
-        for cx, k in ((-0.65, n_left), (0.65, n_right))
+        for centre, k in zip(EYE_CENTRES, (n_left, n_right), strict=True)
     ]
-    m = rng.uniform(np.pi * 1.15, np.pi * 1.85, n_mouth)
-    mouth = np.c_[1.1 * np.cos(m), 0.15 + 1.1 * np.sin(m)]
+    m = rng.uniform(*MOUTH_ANGLES, n_mouth)
+    mx, my = MOUTH_CENTRE
+    mouth = np.c_[mx + MOUTH_RADIUS * np.cos(m), my + MOUTH_RADIUS * np.sin(m)]
     pts = np.concatenate([face, *eyes, mouth])
-    return _finish(pts + rng.normal(0, 0.04, pts.shape), rng)
-
-
-#: The three_dots blobs: centres on a circle of radius 1.5 and their common std.
-_THREE_DOTS_ANGLES = np.pi / 2 + 2 * np.pi * np.arange(3) / 3
-THREE_DOTS_CENTRES = 1.5 * np.c_[np.cos(_THREE_DOTS_ANGLES), np.sin(_THREE_DOTS_ANGLES)]
-THREE_DOTS_STD = 0.25
+    return _finish(pts + rng.normal(0, SMILEY_NOISE, pts.shape), rng)
 
 
 def _three_dots(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = _rng(seed)
-    centres = THREE_DOTS_CENTRES
     labels = rng.integers(0, 3, n)
-    pts = centres[labels] + rng.normal(0, THREE_DOTS_STD, (n, 2))
+    pts = THREE_DOTS_CENTRES[labels] + rng.normal(0, THREE_DOTS_STD, (n, 2))
     return np.clip(pts, -BOX, BOX).astype(np.float32), labels.astype(np.int64)
 
 

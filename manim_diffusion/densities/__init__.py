@@ -1,1 +1,21 @@
-"""densities: see the layout in README.md."""
+"""densities: the Density protocol, Gaussian mixtures, function densities, Langevin walks."""
+
+from __future__ import annotations
+
+from .base import Density
+from .function import FunctionDensity
+from .langevin import as_density, langevin_walk
+from .mixture import GaussianMixture, MixtureDensity
+from .run import LangevinRun
+from .smiley import smiley_density
+
+__all__ = [
+    "Density",
+    "FunctionDensity",
+    "GaussianMixture",
+    "LangevinRun",
+    "MixtureDensity",
+    "as_density",
+    "langevin_walk",
+    "smiley_density",
+]

@@ -41,16 +41,16 @@ from ..core.threads import SINGLE_THREAD_POINTS, limited_threads
 from ..core.trajectory import Trajectory
 from ..data.datasets import DATASETS, dataset_names, make_dataset
 from ..data.shapes import fit_to_box, sample_curves, sample_image, sample_inside, sample_polyline
-from ..densities.langevin import (
+from ..densities import (
     Density,
     FunctionDensity,
+    GaussianMixture,
     LangevinRun,
     MixtureDensity,
     as_density,
     langevin_walk,
     smiley_density,
 )
-from ..densities.mixture import GaussianMixture
 from ..io.checkpoints import (
     CheckpointError,
     list_pretrained,
