@@ -32,8 +32,8 @@ from manim import (
 )
 
 from manim_diffusion.analysis.branching import BranchSet, branch
-from manim_diffusion.apps.mnist.latent import load_latent_mnist
 from manim_diffusion.apps.mnist.branching_grid import BranchingGrid
+from manim_diffusion.apps.mnist.latent import load_latent_mnist
 from manim_diffusion.mobjects.timebar import TimeBar
 from manim_diffusion.talk import params
 
