@@ -8,7 +8,7 @@ from manim import RED, Axes, ManimColor, ValueTracker, config, tempconfig
 
 from manim_diffusion.core.trajectory import Trajectory
 from manim_diffusion.mobjects import ContourField, DistributionCloud, TimeBar, TrajectoryTracer
-from manim_diffusion.mobjects._coords import DataToScene, time_source
+from manim_diffusion.mobjects.coords import DataToScene, time_source
 
 
 @pytest.fixture(autouse=True)
