@@ -11,7 +11,8 @@ from framecheck import check_frames
 from manim import Scene, ValueTracker, tempconfig
 
 from manim_diffusion.apps.mnist.branching_grid import BranchingGrid
-from manim_diffusion.apps.mnist.panel import _ink_rgba, toy_latent_digits
+from manim_diffusion.apps.mnist.ink import ink_rgba
+from manim_diffusion.apps.mnist.panel import toy_latent_digits
 from manim_diffusion.core.trajectory import Trajectory
 
 
@@ -92,7 +93,7 @@ def test_cells_show_the_branches_at_the_current_time(toy) -> None:
         z = np.array([np.interp(0.6, bs.trunk.times, bs.branches[b, k, :, d])
                       for d in (0, 1)], dtype=np.float32)
         np.testing.assert_allclose(grid.latents()[b, k], z, atol=1e-5)
-        assert np.array_equal(grid.tile_rgba(b, k), _ink_rgba(toy.decode(z[None])[0],
+        assert np.array_equal(grid.tile_rgba(b, k), ink_rgba(toy.decode(z[None])[0],
                                                                grid.colors))
 
 
@@ -106,16 +107,16 @@ def test_tiles_are_the_decoded_ends_at_t1(toy) -> None:
     np.testing.assert_array_equal(grid.images, ends)
     for b in range(3):
         for k in range(5):
-            assert np.array_equal(grid.tile_rgba(b, k), _ink_rgba(ends[b, k], grid.colors))
+            assert np.array_equal(grid.tile_rgba(b, k), ink_rgba(ends[b, k], grid.colors))
     assert np.array_equal(grid.trunk_rgba(),
-                          _ink_rgba(toy.decode(bs.trunk_end[None])[0], grid.colors))
+                          ink_rgba(toy.decode(bs.trunk_end[None])[0], grid.colors))
 
 
 def test_final_mode_shows_the_ends_from_the_branch_time(toy) -> None:
     bs = fake_branches()
     grid = BranchingGrid(bs, toy.decode, time=0.5, live=False)
     ends = toy.decode(bs.ends[1])
-    assert np.array_equal(grid.tile_rgba(1, 3), _ink_rgba(ends[3], grid.colors))
+    assert np.array_equal(grid.tile_rgba(1, 3), ink_rgba(ends[3], grid.colors))
     assert not grid.visible()[2].any()
 
 

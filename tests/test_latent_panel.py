@@ -9,12 +9,8 @@ import pytest
 from framecheck import check_frames
 from manim import RIGHT, UP, ManimColor, Scene, ValueTracker, linear, tempconfig
 
-from manim_diffusion.apps.mnist.panel import (
-    MNIST_PALETTE,
-    LatentMNISTPanel,
-    _ink_rgba,
-    toy_latent_digits,
-)
+from manim_diffusion.apps.mnist.ink import ink_rgba
+from manim_diffusion.apps.mnist.panel import MNIST_PALETTE, LatentMNISTPanel, toy_latent_digits
 from manim_diffusion.core.trajectory import Trajectory
 
 
@@ -85,7 +81,7 @@ def test_shown_digits_are_the_decoded_interpolated_points(toy) -> None:
         for i in range(3):  # the pixels drawn in each tile of the one sheet image
             y, x = panel.digits._origin(i)
             np.testing.assert_array_equal(sheet[y:y + th, x:x + tw],
-                                          _ink_rgba(expected[i], panel._digit_colors(i)))
+                                          ink_rgba(expected[i], panel._digit_colors(i)))
         # the markers sit on the points, mapped through the panel's axes
         centres = np.array([d.get_center() for d in panel.markers])
         np.testing.assert_allclose(centres, [panel.axes.c2p(*p) for p in z], atol=1e-6)

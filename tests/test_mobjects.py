@@ -8,7 +8,7 @@ from manim import RED, Axes, ManimColor, ValueTracker, config, tempconfig
 
 from manim_diffusion.core.trajectory import Trajectory
 from manim_diffusion.mobjects import ContourField, DistributionCloud, TimeBar, TrajectoryTracer
-from manim_diffusion.mobjects._coords import DataToScene, time_source
+from manim_diffusion.mobjects.coords import DataToScene, time_source
 
 
 @pytest.fixture(autouse=True)
@@ -266,3 +266,41 @@ def test_top_level_lazy_names_match_the_mobjects_package() -> None:
     assert sorted(manim_diffusion._MOBJECTS) == sorted(mobjects.__all__)
     for name in mobjects.__all__:
         assert getattr(manim_diffusion, name) is getattr(mobjects, name)
+
+
+# ------------------------------------------------------------ time-driven base
+TIME_FOLLOWING = [
+    "BranchingGrid", "BranchingTree", "ContourField", "DensityHeatmap", "DistributionCloud",
+    "DriftField", "FieldErrorMap", "ForwardProcess", "ForwardTracer", "LangevinWalker",
+    "LatentMNISTPanel", "SchedulePlot", "TimeBar", "TrainingEvolution", "TrajectoryTracer",
+]
+
+
+def test_every_time_following_mobject_uses_the_one_base() -> None:
+    import manim_diffusion.mobjects as mobjects
+    from manim_diffusion.mobjects.base import TimeDriven
+
+    for name in TIME_FOLLOWING:
+        cls = getattr(mobjects, name)
+        assert issubclass(cls, TimeDriven), name
+        for klass in cls.__mro__[: cls.__mro__.index(TimeDriven)]:
+            own = set(vars(klass)) & {"get_time", "set_time", "_set_time_source", "data_map"}
+            assert not own, f"{klass.__name__} re-implements {sorted(own)}"
+
+
+def test_time_driven_follows_chains_and_copies(ring: Trajectory) -> None:
+    t = ValueTracker(0.2)
+    tracer = TrajectoryTracer(ring, time=t, n_paths=5)
+    cloud = DistributionCloud(ring, time=t)
+    assert tracer.get_time() == cloud.get_time() == pytest.approx(0.2)
+    t.set_value(0.7)
+    assert tracer.get_time() == cloud.get_time() == pytest.approx(0.7)
+    assert tracer.set_time(0.4) is tracer and tracer.get_time() == pytest.approx(0.4)
+    assert len(tracer.get_updaters()) == 1 and len(cloud.get_updaters()) == 1
+    # a cloud's copy follows the same tracker; a vector mobject's copy its own copy
+    twin, other = cloud.copy(), TrajectoryTracer(ring, time=t, n_paths=5).copy()
+    t.set_value(0.9)
+    assert twin.get_time() == pytest.approx(0.9)
+    assert other.get_time() == pytest.approx(0.7)
+    with pytest.raises(TypeError, match="time must be a ValueTracker or a number"):
+        tracer.set_time(lambda: 0.5)  # type: ignore[arg-type]

@@ -10,8 +10,10 @@ from .cloud import DistributionCloud
 from .contour import ContourField
 from .drift_field import DriftField, FieldErrorMap
 from .forward_process import ForwardProcess, ForwardTracer
-from .heatmap import DensityHeatmap, GridImage
+from .grid_image import GridImage
+from .heatmap import DensityHeatmap
 from .langevin import LangevinWalker
+from .palettes import MNIST_PALETTE
 from .schedule_plot import SchedulePlot
 from .shape_data import points_from_mobject
 from .timebar import TimeBar
@@ -46,7 +48,6 @@ __all__ = [
 # package: they are loaded on first use, so neither import waits for the other.
 _MNIST = {
     "BranchingGrid": "branching_grid",
-    "MNIST_PALETTE": "panel",
     "LatentMNISTPanel": "panel",
     "toy_latent_digits": "panel",
 }

@@ -7,17 +7,9 @@ from typing import Any, Protocol
 
 import numpy as np
 from manim import (
-    BLUE_C,
     DOWN,
-    GOLD_C,
-    GREEN_C,
     GREY_B,
     LEFT,
-    ORANGE,
-    PINK,
-    PURPLE_C,
-    RED_C,
-    TEAL_C,
     UP,
     WHITE,
     Axes,
@@ -34,15 +26,12 @@ from manim import (
 )
 
 from ..core.trajectory import Trajectory
-from ._coords import DataToScene, time_source
+from .base import TimeDriven
+from .palettes import BRANCH_PALETTE
 from .tracer import polylines_to_beziers
 
 __all__ = ["BRANCH_PALETTE", "BranchingTree", "SpreadPlot"]
 
-#: Default colours of the branch times, earliest first (cycled when there are more).
-BRANCH_PALETTE: tuple[ManimColor, ...] = (
-    BLUE_C, GOLD_C, RED_C, GREEN_C, PURPLE_C, TEAL_C, ORANGE, PINK,
-)
 _EPS = 1e-9  # a branch whose branch time equals the current time is shown (as a fork)
 
 
@@ -84,7 +73,7 @@ def _upto(
     return verts
 
 
-class BranchingTree(VGroup):
+class BranchingTree(TimeDriven, VGroup):
     """One sampling run (the trunk) and the runs that leave it at chosen times.
 
     A ``BranchSet`` (:func:`manim_diffusion.analysis.branching.branch`) holds a trunk
@@ -162,15 +151,21 @@ class BranchingTree(VGroup):
         if isinstance(thin, bool) or not isinstance(thin, int | np.integer) or thin < 1:
             raise ValueError(f"thin must be a positive integer, got {thin!r}")
         self.thin = int(thin)
-        self._time = time_source(time)
-        self._map = DataToScene(axes)
+        self._set_time_source(time)
+        self._set_axes_map(axes)
         self.head_radius = float(head_radius)
         self.fork_radius = float(fork_radius)
         self._unit_circle = Circle(radius=1.0).points.copy()
         self._load(branches)
         self.colors = _palette(len(self.branch_times), colors)
         self.trunk_color = ManimColor.parse(trunk_color)
+        self._make_strokes(trunk_width, stroke_width, stroke_opacity)
+        self._key: tuple[Any, ...] | None = None
+        self._follow_updates()
 
+    def _make_strokes(self, trunk_width: float, stroke_width: float,
+                      stroke_opacity: float) -> None:
+        """The branches' and the trunk's strokes and discs (empty until refreshed)."""
         self.branch_strokes = VGroup(*(
             VMobject(stroke_color=c, stroke_width=stroke_width, stroke_opacity=stroke_opacity,
                      fill_opacity=0) for c in self.colors))
@@ -182,9 +177,6 @@ class BranchingTree(VGroup):
         self.trunk_disc = VMobject(fill_color=self.trunk_color, fill_opacity=1.0,
                                    stroke_width=0)
         self.add(self.branch_strokes, self.trunk_stroke, self.branch_discs, self.trunk_disc)
-        self._key: tuple[Any, ...] | None = None
-        self.add_updater(lambda m: m.refresh())
-        self.refresh()
 
     def _load(self, branches: BranchesLike) -> None:
         paths = np.asarray(branches.branches, dtype=np.float64)
@@ -209,15 +201,6 @@ class BranchingTree(VGroup):
         keep[-1] = True
         self._keep = keep
 
-    def get_time(self) -> float:
-        """The library time the tree shows now."""
-        return float(self._time())
-
-    def set_time(self, time: ValueTracker | float) -> BranchingTree:
-        """Follow another tracker, or freeze at a time."""
-        self._time = time_source(time)
-        return self.refresh()
-
     def set_branches(self, branches: BranchesLike) -> BranchingTree:
         """Show another tree with as many branch times (e.g. ``BranchSet.promote``)."""
         n = np.asarray(branches.branches).shape[0]
@@ -239,7 +222,7 @@ class BranchingTree(VGroup):
     def refresh(self) -> BranchingTree:
         """Rebuild the strokes if the time or the axes changed."""
         t = self.get_time()
-        key = (t, self._map.key())
+        key = (t, self.data_map.key())
         if key == self._key:
             return self
         self._key = key
@@ -264,7 +247,7 @@ class BranchingTree(VGroup):
 
     def _scene(self, xy: np.ndarray) -> np.ndarray:
         """Data points ``(..., M, 2)`` to scene points ``(..., M, 3)``."""
-        return self._map.to_3d(xy.reshape(-1, 2)).reshape(*xy.shape[:-1], 3)
+        return self.data_map.to_3d(xy.reshape(-1, 2)).reshape(*xy.shape[:-1], 3)
 
     def _discs(self, centres: np.ndarray, radius: float) -> np.ndarray:
         if radius <= 0:
@@ -346,19 +329,8 @@ class SpreadPlot(VGroup):
                 raise ValueError(f"curve times and spreads differ in shape: {cx.shape}, {cy.shape}")
         top = np.nanmax(np.concatenate([self.spread, cy, [0.5]]))
         self.y_max = float(y_max) if y_max is not None else float(np.ceil(top * 2) / 2)
-        y_step = 0.5 if self.y_max <= 2.5 else float(np.ceil(self.y_max / 4))
         unit = font_size / 18
-        self.axes = Axes(x_range=[0, 1, 0.25], y_range=[0, self.y_max, y_step],
-                         x_length=width, y_length=height, tips=False,
-                         axis_config={"stroke_color": GREY_B, "stroke_width": 1.5 * unit,
-                                      "tick_size": 0.05 * unit})
-        self.tick_labels = VGroup()
-        for v in (0.0, 0.5, 1.0):
-            self.tick_labels.add(Text(f"{v:g}", font_size=font_size * 0.85, color=GREY_B)
-                                 .next_to(self.axes.c2p(v, 0), DOWN, buff=0.12 * unit))
-        for v in np.arange(0.0, self.y_max + 1e-9, y_step):
-            self.tick_labels.add(Text(f"{v:g}", font_size=font_size * 0.85, color=GREY_B)
-                                 .next_to(self.axes.c2p(0, v), LEFT, buff=0.12 * unit))
+        self._make_axes(width, height, font_size)
         self.x_label = Text(x_label, font_size=font_size, color=GREY_B)
         self.x_label.next_to(self.tick_labels, DOWN, buff=0.1 * unit)
         self.x_label.set_x(self.axes.c2p(0.5, 0)[0])
@@ -381,3 +353,19 @@ class SpreadPlot(VGroup):
             for x, y, c in zip(self.times, self.spread, self.colors, strict=True)))
         self.add(self.axes, self.tick_labels, self.x_label, self.y_label, self.curve,
                  self.drops, self.markers)
+
+    def _make_axes(self, width: float, height: float, font_size: float) -> None:
+        """The axes from t = 0 to 1 and 0 to ``y_max``, and their tick labels."""
+        y_step = 0.5 if self.y_max <= 2.5 else float(np.ceil(self.y_max / 4))
+        unit = font_size / 18
+        self.axes = Axes(x_range=[0, 1, 0.25], y_range=[0, self.y_max, y_step],
+                         x_length=width, y_length=height, tips=False,
+                         axis_config={"stroke_color": GREY_B, "stroke_width": 1.5 * unit,
+                                      "tick_size": 0.05 * unit})
+        self.tick_labels = VGroup()
+        for v in (0.0, 0.5, 1.0):
+            self.tick_labels.add(Text(f"{v:g}", font_size=font_size * 0.85, color=GREY_B)
+                                 .next_to(self.axes.c2p(v, 0), DOWN, buff=0.12 * unit))
+        for v in np.arange(0.0, self.y_max + 1e-9, y_step):
+            self.tick_labels.add(Text(f"{v:g}", font_size=font_size * 0.85, color=GREY_B)
+                                 .next_to(self.axes.c2p(0, v), LEFT, buff=0.12 * unit))

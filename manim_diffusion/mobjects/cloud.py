@@ -9,12 +9,6 @@ from typing import Any
 import numpy as np
 from manim import (
     BLUE,
-    GREEN,
-    ORANGE,
-    PINK,
-    PURPLE,
-    RED,
-    TEAL,
     YELLOW,
     CoordinateSystem,
     ManimColor,
@@ -26,27 +20,19 @@ from manim.mobject.types.image_mobject import AbstractImageMobject
 from PIL.Image import Resampling
 
 from ..core.trajectory import Trajectory
-from ._coords import DataToScene, time_source
+from .base import TimeDriven
+from .palettes import DEFAULT_PALETTE
+from .shared import Shared
+from .sources import as_trajectory
 
 __all__ = ["MAX_RADIUS", "DistributionCloud", "splat_discs"]
 
-DEFAULT_PALETTE: tuple[ManimColor, ...] = (BLUE, RED, GREEN, YELLOW, PURPLE, TEAL, ORANGE, PINK)
 #: The largest disc radius a cloud draws, in scene units (a disc two units across, a
 #: quarter of the frame's height). Its stamp costs memory and time with the square of
 #: the radius in pixels; bigger discs are shapes, not points: use ``Dot`` or ``Circle``.
 MAX_RADIUS = 1.0
 
 _SUBPIXEL = 4  # disc centres are quantised to 1/4 pixel in x and y
-
-
-class _Shared:
-    """Holds an object that copies of a mobject share (deepcopy returns the holder)."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> _Shared:
-        return self
 
 
 @lru_cache(maxsize=16)
@@ -171,21 +157,7 @@ def _to_rgb255(color: ParsableManimColor) -> np.ndarray:
     return (np.asarray(ManimColor.parse(color).to_rgb(), dtype=np.float32) * 255.0).round()
 
 
-def _as_trajectory(source: Trajectory | np.ndarray) -> Trajectory:
-    if isinstance(source, Trajectory):
-        if source.dim != 2:
-            raise ValueError(
-                f"expected a Trajectory of 2D points, shape (S+1, N, 2), "
-                f"got {source.points.shape}"
-            )
-        return source
-    arr = np.asarray(source, dtype=np.float32)
-    if arr.ndim != 2 or arr.shape[1] != 2:
-        raise ValueError(f"expected points of shape (N, 2), got {arr.shape}")
-    return Trajectory(times=np.array([1.0]), points=arr[None])
-
-
-class DistributionCloud(AbstractImageMobject):
+class DistributionCloud(TimeDriven, AbstractImageMobject):
     """Thousands of samples of a distribution as anti-aliased discs, moving with time.
 
     The points are splatted with numpy into one RGBA image per frame, covering the
@@ -250,6 +222,8 @@ class DistributionCloud(AbstractImageMobject):
                 self.play(t.animate.set_value(1), run_time=3)
     """
 
+    _copies_share_sources = True  # a copy follows the same tracker and axes, cheaply
+
     def __init__(
         self,
         source: Trajectory | np.ndarray,
@@ -265,9 +239,9 @@ class DistributionCloud(AbstractImageMobject):
         opacity: float = 1.0,
         **kwargs: Any,
     ) -> None:
-        self._traj = _Shared(_as_trajectory(source))
-        self._time = _Shared(time_source(time))
-        self._map = _Shared(DataToScene(axes))
+        self._traj = Shared(as_trajectory(source))
+        self._set_time_source(time)
+        self._set_axes_map(axes)
         self._check_radius(radius)
         self.radius = float(radius)
         self.opacity = float(np.clip(opacity, 0.0, 1.0))
@@ -287,8 +261,7 @@ class DistributionCloud(AbstractImageMobject):
             self.set_values(values, colormap, value_range)
         elif palette is not None or labels is not None:
             self.set_palette(palette, labels)
-        self.add_updater(lambda m: m.refresh())
-        self.refresh()
+        self._follow_updates()
 
     # ------------------------------------------------------------------ data
     @property
@@ -301,29 +274,20 @@ class DistributionCloud(AbstractImageMobject):
         """Number of points N (drawn or not)."""
         return self.trajectory.n_points
 
-    def get_time(self) -> float:
-        """The library time the cloud shows now."""
-        return float(self._time.value())
-
-    def set_time(self, time: ValueTracker | float) -> DistributionCloud:
-        """Follow another tracker, or freeze at a time."""
-        self._time = _Shared(time_source(time))
-        return self.refresh()
-
     def set_axes(self, axes: CoordinateSystem | None) -> DistributionCloud:
         """Map the data through other axes (``None``: data units are scene units)."""
-        self._map = _Shared(DataToScene(axes))
+        self._set_axes_map(axes)
         return self.refresh()
 
     def set_source(self, source: Trajectory | np.ndarray) -> DistributionCloud:
         """Show other points; colours per point must still fit their number."""
-        traj = _as_trajectory(source)
+        traj = as_trajectory(source)
         if self._rgb is not None and len(self._rgb) != traj.n_points:
             raise ValueError(
                 f"the cloud colours {len(self._rgb)} points, the new source has "
                 f"{traj.n_points}: set its colours again"
             )
-        self._traj = _Shared(traj)
+        self._traj = Shared(traj)
         return self._restyled()
 
     def data_points(self) -> np.ndarray:
@@ -332,7 +296,7 @@ class DistributionCloud(AbstractImageMobject):
 
     def scene_points(self) -> np.ndarray:
         """The points at the current time in scene coordinates, ``(N, 2)``."""
-        return self._map.value(self.data_points())
+        return self.data_map(self.data_points())
 
     # ----------------------------------------------------------------- style
     @staticmethod
@@ -433,7 +397,7 @@ class DistributionCloud(AbstractImageMobject):
     def refresh(self) -> DistributionCloud:
         """Render the cloud for the current time and geometry if either changed."""
         geometry = self._camera_geometry()
-        key = (self.get_time(), self._map.value.key(), geometry, self._style_version)
+        key = (self.get_time(), self.data_map.key(), geometry, self._style_version)
         if key != self._cache_key:
             self._render(geometry)
             self._cache_key = key

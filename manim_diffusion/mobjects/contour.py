@@ -21,13 +21,13 @@ from manim import (
 
 from ..analysis.kde import Grid, binned_kde, hdr_levels
 from ..core.trajectory import Trajectory
-from ._coords import DataToScene, time_source
-from .cloud import _as_trajectory
+from .base import TimeDriven
+from .sources import as_trajectory
 
 __all__ = ["ContourField"]
 
 
-class ContourField(VGroup):
+class ContourField(TimeDriven, VGroup):
     """Density contours of a cloud of points at the current time.
 
     A binned FFT kernel density estimate on a fixed grid (the axes' ranges when axes
@@ -98,9 +98,9 @@ class ContourField(VGroup):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.trajectory = _as_trajectory(source)
-        self._time = time_source(time)
-        self._map = DataToScene(axes)
+        self.trajectory = as_trajectory(source)
+        self._set_time_source(time)
+        self._set_axes_map(axes)
         self.masses = tuple(sorted(float(m) for m in masses))[::-1]  # outer (big) first
         self.fixed_levels = None if levels is None else sorted(float(v) for v in levels)
         self.bw_factor = float(bw_factor)
@@ -115,8 +115,7 @@ class ContourField(VGroup):
         for c in self.level_colors:
             self.add(VMobject(stroke_color=c, stroke_width=stroke_width,
                               stroke_opacity=stroke_opacity, fill_opacity=0))
-        self.add_updater(lambda m: m.refresh())
-        self.refresh()
+        self._follow_updates()
 
     def _make_grid(
         self, axes: CoordinateSystem | None, size: int, margin: float | None
@@ -146,19 +145,10 @@ class ContourField(VGroup):
             return [stops[-1]] * n
         return list(color_gradient(stops, n))
 
-    def get_time(self) -> float:
-        """The library time the contours show now."""
-        return float(self._time())
-
-    def set_time(self, time: ValueTracker | float) -> ContourField:
-        """Follow another tracker, or freeze at a time."""
-        self._time = time_source(time)
-        return self.refresh()
-
     def refresh(self) -> ContourField:
         """Recompute the density and the lines if the time or the axes changed."""
         t = self.get_time()
-        key = (t, self._map.key())
+        key = (t, self.data_map.key())
         if key == self._key:
             return self
         if key[0] != (self._key or (None,))[0]:
@@ -183,7 +173,7 @@ class ContourField(VGroup):
         for line in lines:
             if len(line) < 2:
                 continue
-            v = self._map.to_3d(line)
+            v = self.data_map.to_3d(line)
             p0, p1 = v[:-1], v[1:]
             parts.append(np.stack([p0, (2 * p0 + p1) / 3, (p0 + 2 * p1) / 3, p1], axis=1))
         if not parts:

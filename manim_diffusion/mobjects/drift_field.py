@@ -20,14 +20,13 @@ from manim import (
 
 from ..analysis.fields import FIELDS, grid_points, vector_field
 from ..core.model import Predictor
-from ._coords import DataToScene, time_source
-from .heatmap import GridImage, colorize
+from .base import TimeDriven
+from .colormaps import colorize
+from .grid_image import GridImage
+from .palettes import ERROR_COLORS
 from .tracer import polylines_to_beziers
 
 __all__ = ["DriftField", "ERROR_COLORS", "FieldErrorMap", "arrow_polylines", "field_error"]
-
-#: Colour ramp of the error map: dark (agree) to bright red (disagree).
-ERROR_COLORS = ("#000000", "#3b0f0f", "#8c1d18", "#e34a33", "#fdbb84")
 
 
 def arrow_polylines(
@@ -67,7 +66,7 @@ def arrow_polylines(
     return shafts, heads
 
 
-class DriftField(VGroup):
+class DriftField(TimeDriven, VGroup):
     """Arrows of a model's field on a grid at the current library time.
 
     The field is the score, the probability-flow velocity, the reverse-SDE drift, the
@@ -155,24 +154,14 @@ class DriftField(VGroup):
         if isinstance(colors, str | ManimColor):
             colors = [colors]
         self.colors = [ManimColor.parse(c) for c in colors]
-        self._map = DataToScene(axes)
-        self._time = time_source(time)
+        self._set_axes_map(axes)
+        self._set_time_source(time)
         self._key: tuple | None = None
         self._cache: tuple[float, np.ndarray, float] | None = None
         for c in self.colors:
             self.add(VMobject(stroke_color=c, stroke_width=stroke_width,
                               stroke_opacity=stroke_opacity, fill_opacity=0))
-        self.add_updater(lambda m: m.refresh())
-        self.refresh()
-
-    def get_time(self) -> float:
-        """The library time the field shows now."""
-        return float(self._time())
-
-    def set_time(self, time: ValueTracker | float) -> DriftField:
-        """Follow another tracker, or freeze at a time."""
-        self._time = time_source(time)
-        return self.refresh()
+        self._follow_updates()
 
     def vectors(self) -> np.ndarray:
         """The field at the grid points now, in data units: ``(N, 2)``."""
@@ -196,7 +185,7 @@ class DriftField(VGroup):
         """Redraw the arrows if the time, the axes or the reference scale changed."""
         vectors = self.vectors()
         ref = self.reference_magnitude()
-        key = (self.get_time(), ref, self._map.key())
+        key = (self.get_time(), ref, self.data_map.key())
         if key == self._key:
             return self
         self._key = key
@@ -205,8 +194,8 @@ class DriftField(VGroup):
         length = np.linalg.norm(v, axis=1)
         cap = 1.6 * self.max_length * self.spacing  # outliers stay inside their cell
         v *= np.minimum(1.0, cap / np.maximum(length, 1e-12))[:, None]
-        a, _ = self._map.affine()
-        tails = self._map(self.points_data)
+        a, _ = self.data_map.affine()
+        tails = self.data_map(self.points_data)
         shafts, heads = arrow_polylines(tails, v @ a)
         strength = np.clip(np.linalg.norm(vectors, axis=1) / ref, 0, 1) if ref > 0 else 0 * length
         bins = np.minimum((strength * len(self.colors)).astype(int), len(self.colors) - 1)
@@ -234,7 +223,7 @@ def field_error(
     return np.linalg.norm(f - ref, axis=1) / scale
 
 
-class FieldErrorMap(GridImage):
+class FieldErrorMap(TimeDriven, GridImage):
     """A heat map of how far a learned field is from the exact one at time t.
 
     Pixels show :func:`field_error` of ``model`` against ``reference`` (e.g. the
@@ -300,27 +289,18 @@ class FieldErrorMap(GridImage):
         ys = np.linspace(*y_range, resolution)[::-1]  # row 0 is the top of the image
         gx, gy = np.meshgrid(xs, ys)
         self._grid = np.stack([gx.ravel(), gy.ravel()], axis=1)
-        self._time = time_source(time)
+        self._set_time_source(time)
         self._shown_time: float | None = None
         half_x = (x_range[1] - x_range[0]) / (2 * (resolution - 1))
         half_y = (y_range[1] - y_range[0]) / (2 * (resolution - 1))
         box = (x_range[0] - half_x, x_range[1] + half_x, y_range[0] - half_y, y_range[1] + half_y)
-        super().__init__(self._image(self._time()), box=box, axes=axes, **kwargs)
-        self._shown_time = float(self._time())
-        self.add_updater(lambda m: m.refresh())
-
-    def get_time(self) -> float:
-        """The library time the map shows now."""
-        return float(self._time())
-
-    def set_time(self, time: ValueTracker | float) -> FieldErrorMap:
-        """Follow another tracker, or freeze at a time."""
-        self._time = time_source(time)
-        return self.refresh()
+        super().__init__(self._image(self.get_time()), box=box, axes=axes, **kwargs)
+        self._shown_time = self.get_time()
+        self._follow_updates()
 
     def errors(self, t: float | None = None) -> np.ndarray:
         """The relative error on the grid, shape ``(resolution, resolution)``, top row first."""
-        t = float(self._time()) if t is None else t
+        t = self.get_time() if t is None else t
         err = field_error(self.model, self.reference, self._grid, t, self.kind)
         return err.reshape(self.resolution, self.resolution)
 
@@ -329,7 +309,7 @@ class FieldErrorMap(GridImage):
 
     def refresh(self) -> FieldErrorMap:
         """Recompute the map if the time moved, and follow the axes."""
-        t = float(self._time())
+        t = self.get_time()
         if t != self._shown_time:
             self.set_rgba(self._image(t))
             self._shown_time = t

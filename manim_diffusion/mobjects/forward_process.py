@@ -12,6 +12,7 @@ from manim import CoordinateSystem, Group, ValueTracker
 from ..analysis.forward import forward_trajectory
 from ..core.schedules import Schedule
 from ..core.trajectory import Trajectory
+from .base import TimeDriven, TimeLike
 from .cloud import DistributionCloud
 from .tracer import TrajectoryTracer
 
@@ -79,7 +80,7 @@ class ForwardTracer(TrajectoryTracer):
         return chunks
 
 
-class ForwardProcess(Group):
+class ForwardProcess(TimeDriven, Group):
     """Data noised into Gaussian noise: ``x_t = alpha(t) x_0 + sigma(t) eps``.
 
     Every point keeps one noise vector ``eps`` (seeded), so it follows its own path
@@ -147,6 +148,7 @@ class ForwardProcess(Group):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self._set_time_source(time)  # the cloud and the tracer draw; they follow it too
         if isinstance(data, Trajectory):
             self.trajectory = data
         else:
@@ -163,16 +165,11 @@ class ForwardProcess(Group):
                                         **settings)
             self.add(self.tracer)
 
-    def get_time(self) -> float:
-        """The library time shown now."""
-        return self.cloud.get_time()
-
-    def set_time(self, time: ValueTracker | float) -> ForwardProcess:
-        """Follow another tracker, or freeze at a time (cloud and paths)."""
+    def _on_time_source(self, time: TimeLike) -> None:
+        """The cloud and the paths follow the new time."""
         self.cloud.set_time(time)
         if self.tracer is not None:
             self.tracer.set_time(time)
-        return self
 
     def data_points(self) -> np.ndarray:
         """The points shown now in data coordinates, ``(N, 2)``."""

@@ -27,9 +27,12 @@ from manim import (
 
 from ..core.trajectory import Trajectory
 from ..densities.langevin import LangevinRun
-from ._coords import DataToScene, time_source
-from .cloud import DistributionCloud, _Shared
-from .heatmap import INFERNO, GridImage, colorize
+from .base import TimeDriven, TimeLike
+from .cloud import DistributionCloud
+from .colormaps import colorize
+from .grid_image import GridImage
+from .palettes import INFERNO
+from .shared import Shared
 from .tracer import TrajectoryTracer
 
 __all__ = ["LangevinWalker", "arrow_points"]
@@ -77,7 +80,7 @@ def _segments(p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
     return quads.reshape(-1, 3)
 
 
-class LangevinWalker(Group):
+class LangevinWalker(TimeDriven, Group):
     """Walkers of a Langevin run, following a time tracker.
 
     All walkers are drawn as one splatted image (a :class:`DistributionCloud`), so
@@ -177,26 +180,12 @@ class LangevinWalker(Group):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if isinstance(run, LangevinRun):
-            self.run: LangevinRun | None = run
-            traj = run.trajectory
-        elif isinstance(run, Trajectory):
-            self.run = None
-            traj = run
-        else:
-            raise TypeError(f"expected a LangevinRun or a Trajectory, got {type(run).__name__}")
-        if traj.dim != 2:
-            raise ValueError(f"expected walkers in 2D, got points of shape {traj.points.shape}")
-        if arrows and self.run is None:
-            raise ValueError("arrows need a LangevinRun (a Trajectory has no step parts)")
-        if not (np.isfinite(arrow_scale) and arrow_scale > 0):
-            raise ValueError(f"arrow_scale must be a positive number, got {arrow_scale}")
-        self._traj = _Shared(traj)
-        self._time = time_source(time)
-        self._map = DataToScene(axes)
+        self.run, traj = self._checked_run(run, arrows, arrow_scale)
+        self._traj = Shared(traj)
+        self._set_time_source(time)
+        self._set_axes_map(axes)
         self.shown = self._choose(shown, traj.n_points)
         self._key: tuple[Any, ...] | None = None
-
         self.cloud = DistributionCloud(traj, time=time, axes=axes, radius=radius, color=color,
                                        opacity=opacity, **(cloud_config or {}))
         self.add(self.cloud)
@@ -207,7 +196,38 @@ class LangevinWalker(Group):
             self.trail = TrajectoryTracer(traj, time=time, axes=axes, indices=self.shown,
                                           tail_length=trail_length, **cfg)
             self.add(self.trail)
+        self._make_arrows(arrows, arrow_scale, drift_color, kick_color, arrow_config)
+        self._make_heads(radius, shown_color, shown_radius)
+        self.histogram: Group | None = None
+        if histogram:
+            self.histogram = self._make_histogram(dict(histogram_config or {}), axes)
+            self.add(self.histogram)
+        self._follow_updates()
 
+    @staticmethod
+    def _checked_run(
+        run: LangevinRun | Trajectory, arrows: bool, arrow_scale: float
+    ) -> tuple[LangevinRun | None, Trajectory]:
+        """The run (``None`` for a plain trajectory) and the walkers' trajectory."""
+        if isinstance(run, LangevinRun):
+            traj = run.trajectory
+        elif isinstance(run, Trajectory):
+            traj = run
+        else:
+            raise TypeError(f"expected a LangevinRun or a Trajectory, got {type(run).__name__}")
+        if traj.dim != 2:
+            raise ValueError(f"expected walkers in 2D, got points of shape {traj.points.shape}")
+        if arrows and not isinstance(run, LangevinRun):
+            raise ValueError("arrows need a LangevinRun (a Trajectory has no step parts)")
+        if not (np.isfinite(arrow_scale) and arrow_scale > 0):
+            raise ValueError(f"arrow_scale must be a positive number, got {arrow_scale}")
+        return (run if isinstance(run, LangevinRun) else None), traj
+
+    def _make_arrows(
+        self, arrows: bool, arrow_scale: float, drift_color: ParsableManimColor,
+        kick_color: ParsableManimColor, arrow_config: dict[str, Any] | None,
+    ) -> None:
+        """The gradient-step and noise-kick arrows of the highlighted walkers."""
         cfg = {"stroke_width": 4.0, "tip_length": 0.16, "tip_width": 0.14,
                **(arrow_config or {})}
         unknown = set(cfg) - {"stroke_width", "tip_length", "tip_width"}
@@ -222,6 +242,9 @@ class LangevinWalker(Group):
             self.kick_arrows = self._arrow_pair(kick_color, cfg["stroke_width"])
             self.add(*self.kick_arrows, *self.drift_arrows)  # the gradient step on top
 
+    def _make_heads(self, radius: float, shown_color: ParsableManimColor,
+                    shown_radius: float | None) -> None:
+        """The discs of the highlighted walkers."""
         self.heads: VMobject | None = None
         self._head_radius = 1.8 * radius if shown_radius is None else float(shown_radius)
         if len(self.shown):
@@ -229,13 +252,6 @@ class LangevinWalker(Group):
                                   stroke_color=shown_color)
             self.add(self.heads)
         self._unit_circle = Circle(radius=1.0).points.copy()
-
-        self.histogram: Group | None = None
-        if histogram:
-            self.histogram = self._make_histogram(dict(histogram_config or {}), axes)
-            self.add(self.histogram)
-        self.add_updater(lambda m: m.refresh())
-        self.refresh()
 
     # ------------------------------------------------------------------ set-up
     @staticmethod
@@ -284,7 +300,7 @@ class LangevinWalker(Group):
             raise ValueError(f"histogram extent must be (x0, x1, y0, y1) rising, got {extent}")
         cell = max(x1 - x0, y1 - y0) / bins
         nx, ny = max(1, round((x1 - x0) / cell)), max(1, round((y1 - y0) / cell))
-        self._hist_counts = _Shared(self._cumulative_counts(traj, (x0, x1, y0, y1), nx, ny,
+        self._hist_counts = Shared(self._cumulative_counts(traj, (x0, x1, y0, y1), nx, ny,
                                                             burn_in))
         image = GridImage(np.zeros((ny, nx, 4), np.uint8), height=size)
         frame = Rectangle(width=image.width, height=image.height, stroke_width=1,
@@ -323,17 +339,11 @@ class LangevinWalker(Group):
         """The walkers' trajectory."""
         return self._traj.value
 
-    def get_time(self) -> float:
-        """The library time the walkers show now."""
-        return float(self._time())
-
-    def set_time(self, time: ValueTracker | float) -> LangevinWalker:
-        """Follow another tracker, or freeze at a time (all parts together)."""
-        self._time = time_source(time)
+    def _on_time_source(self, time: TimeLike) -> None:
+        """The cloud and the trail follow the new time too."""
         self.cloud.set_time(time)
         if self.trail is not None:
             self.trail.set_time(time)
-        return self.refresh()
 
     def _row(self, t: float) -> tuple[int, float]:
         """Row ``r`` of the step in progress at ``t`` and how far along it is."""
@@ -363,13 +373,13 @@ class LangevinWalker(Group):
     def refresh(self) -> LangevinWalker:
         """Redraw the arrows, heads and histogram if the time or the axes changed."""
         t = self.get_time()
-        key = (t, self._map.key())
+        key = (t, self.data_map.key())
         if key == self._key:
             return self
         time_changed = self._key is None or self._key[0] != t
         self._key = key
         if self.heads is not None:
-            centres = self._map.to_3d(self.walker_points())
+            centres = self.data_map.to_3d(self.walker_points())
             centres = centres[np.isfinite(centres).all(axis=1)]
             circle = self._unit_circle * self._head_radius
             self.heads.set_points((centres[:, None, :] + circle[None]).reshape(-1, 3))
@@ -392,7 +402,7 @@ class LangevinWalker(Group):
         base = run.points[r, self.shown].astype(np.float64)
         mid = base + self.arrow_scale * run.drift[r, self.shown]
         tip = mid + self.arrow_scale * run.kicks[r, self.shown]
-        b, m, e = (self._map.to_3d(p) for p in (base, mid, tip))
+        b, m, e = (self.data_map.to_3d(p) for p in (base, mid, tip))
         for (shaft, head), (s, f) in zip((self.drift_arrows, self.kick_arrows),
                                          ((b, m), (m, e)), strict=True):
             shafts, tips = arrow_points(s, f, *self._tip)

@@ -7,16 +7,12 @@ from typing import Any
 
 import numpy as np
 from manim import (
-    BLUE,
     DOWN,
     GREY_B,
     LEFT,
-    RED,
     RIGHT,
-    TEAL,
     UP,
     WHITE,
-    YELLOW,
     Axes,
     DashedLine,
     Dot,
@@ -29,19 +25,15 @@ from manim import (
 )
 
 from ..core.schedules import Schedule, get_schedule
-from ._coords import time_source
+from .base import TimeDriven
+from .palettes import SCHEDULE_COLORS
 from .tracer import polylines_to_beziers
 
 __all__ = ["SchedulePlot", "CURVES"]
 
 #: The curves a :class:`SchedulePlot` can draw, by name.
 CURVES: tuple[str, ...] = ("alpha_bar", "alpha", "sigma", "snr")
-DEFAULT_COLORS: dict[str, ParsableManimColor] = {
-    "alpha_bar": BLUE,
-    "alpha": TEAL,
-    "sigma": RED,
-    "snr": YELLOW,
-}
+DEFAULT_COLORS: dict[str, ParsableManimColor] = SCHEDULE_COLORS
 LEGEND: dict[str, str] = {
     "alpha_bar": "ᾱ = α²",
     "alpha": "α",
@@ -62,7 +54,7 @@ def _tick_text(v: float) -> str:
     return f"{v:g}"
 
 
-class SchedulePlot(VGroup):
+class SchedulePlot(TimeDriven, VGroup):
     """A noise schedule against library time, with a marker that follows the time.
 
     The top panel shows ``alpha_bar = alpha^2`` (the signal's share of the variance)
@@ -135,8 +127,42 @@ class SchedulePlot(VGroup):
     ) -> None:
         super().__init__(**kwargs)
         self.schedule = get_schedule(schedule) if isinstance(schedule, str) else schedule
+        self.curve_names, self.snr_range = self._checked(curves, width, height, snr_range)
+        self.font_size = float(font_size)
+        self._set_time_source(time)
+        self._colors = {**DEFAULT_COLORS, **dict(colors or {})}
+        self.axes: dict[str, Axes] = {}  # "top" and/or "snr"
+        self.frames = VGroup()
+        self.tick_labels = VGroup()
+        self.legend = VGroup()
+        self._make_panels(width, height)
+        bottom = self.axes["snr" if "snr" in self.curve_names else "top"]
+        self._make_x_labels(bottom)
+        self.curves: dict[str, VMobject] = {}
+        for name in self.curve_names:
+            ax = self.axes["snr" if name == "snr" else "top"]
+            ts = np.linspace(0.0, 1.0, int(samples) + 1)
+            self.curves[name] = VMobject(stroke_color=self._colors[name],
+                                         stroke_width=stroke_width, fill_opacity=0)
+            self.curves[name].set_points(self._curve_points(name, ts, ax))
+        self._make_legend()
+        self._make_title(title, bottom)
+        self.show_marker = bool(show_marker)
+        self._make_marker(marker_color)
+        self.add(*self.axes.values(), self.frames, self.tick_labels, self.x_label,
+                 self.legend, self.title, *self.curves.values())
+        if self.show_marker:
+            self.add(self.marker_lines, *self.dots.values())
+            self._follow_updates()
+
+    # ----------------------------------------------------------------- checks
+    def _checked(
+        self, curves: Sequence[str], width: float, height: float,
+        snr_range: tuple[float, float],
+    ) -> tuple[tuple[str, ...], tuple[float, float]]:
+        """The curve names (each once) and the SNR range, checked with the schedule."""
         if not isinstance(self.schedule, Schedule):
-            raise TypeError(f"schedule must be a Schedule or a name, got {type(schedule)}")
+            raise TypeError(f"schedule must be a Schedule or a name, got {type(self.schedule)}")
         unknown = [c for c in curves if c not in CURVES]
         if unknown or not curves:
             raise ValueError(f"curves must be some of {CURVES}, got {list(curves)}")
@@ -145,28 +171,24 @@ class SchedulePlot(VGroup):
         lo, hi = (float(v) for v in snr_range)
         if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
             raise ValueError(f"snr_range must be finite (low, high), got {snr_range}")
-        self.curve_names = tuple(dict.fromkeys(curves))
-        self.snr_range = (lo, hi)
-        self.font_size = float(font_size)
-        self._time = time_source(time)
-        self._colors = {**DEFAULT_COLORS, **dict(colors or {})}
-        unit = self.font_size / 18
+        return tuple(dict.fromkeys(curves)), (lo, hi)
 
+    # ----------------------------------------------------------------- panels
+    def _make_panels(self, width: float, height: float) -> None:
+        """The top panel (alpha_bar, alpha, sigma) and the SNR panel, as they are asked."""
+        unit = self.font_size / 18
         top_names = [c for c in self.curve_names if c != "snr"]
         has_snr = "snr" in self.curve_names
         gap = 0.55 * unit if top_names and has_snr else 0.0
         panel_h = (height - gap) / (int(bool(top_names)) + int(has_snr))
         if panel_h <= 0:
             raise ValueError(f"height {height} leaves no room for two panels")
-        self.axes: dict[str, Axes] = {}  # "top" and/or "snr"
-        self.frames = VGroup()
-        self.tick_labels = VGroup()
-        self.legend = VGroup()
         if top_names:
             self.axes["top"] = self._panel([0.0, 1.0, 0.5], width, panel_h)
             self.axes["top"].move_to(UP * (height - panel_h) / 2)
             self._decorate(self.axes["top"], _tick_text)
         if has_snr:
+            lo, hi = self.snr_range
             step = (hi - lo) / 2
             integer = float(lo).is_integer() and float(step).is_integer()
             self.axes["snr"] = self._panel([lo, hi, step], width, panel_h)
@@ -177,7 +199,10 @@ class SchedulePlot(VGroup):
                 self.frames.add(DashedLine(ax.c2p(0, 0), ax.c2p(1, 0), color=GREY_B,
                                            stroke_width=1.5 * unit, stroke_opacity=0.5,
                                            dash_length=0.08))
-        bottom = self.axes["snr" if has_snr else "top"]
+
+    def _make_x_labels(self, bottom: Axes) -> None:
+        """The time ticks and the x axis title under the bottom panel."""
+        unit = self.font_size / 18
         for v in (0.0, 0.5, 1.0):
             self.tick_labels.add(self._text(_tick_text(v), GREY_B).next_to(
                 bottom.c2p(v, bottom.y_range[0]), DOWN, buff=0.1 * unit))
@@ -185,22 +210,22 @@ class SchedulePlot(VGroup):
             self.tick_labels, DOWN, buff=0.08 * unit)
         self.x_label.set_x(bottom.c2p(0.5, 0)[0])
 
-        self.curves: dict[str, VMobject] = {}
-        for name in self.curve_names:
-            ax = self.axes["snr" if name == "snr" else "top"]
-            ts = np.linspace(0.0, 1.0, int(samples) + 1)
-            self.curves[name] = VMobject(stroke_color=self._colors[name],
-                                         stroke_width=stroke_width, fill_opacity=0)
-            self.curves[name].set_points(self._curve_points(name, ts, ax))
+    def _make_legend(self) -> None:
+        """The curves' names in their colours above their panels."""
+        unit = self.font_size / 18
+        top_names = [c for c in self.curve_names if c != "snr"]
         for name in top_names:
             self.legend.add(self._text(LEGEND[name], self._colors[name]))
         if top_names:
             self.legend.arrange(RIGHT, buff=0.3 * unit)
             self.legend.next_to(self.axes["top"], UP, buff=0.1 * unit, aligned_edge=LEFT)
-        if has_snr:
+        if "snr" in self.curve_names:
             snr_label = self._text(LEGEND["snr"], self._colors["snr"])
             snr_label.next_to(self.axes["snr"], UP, buff=0.1 * unit, aligned_edge=LEFT)
             self.legend.add(snr_label)
+
+    def _make_title(self, title: str | None, bottom: Axes) -> None:
+        unit = self.font_size / 18
         if title is None:
             title = f"{self.schedule.name} schedule" if self.schedule.name else ""
         self.title = self._text(title, WHITE, 1.2) if title else VGroup()
@@ -209,7 +234,9 @@ class SchedulePlot(VGroup):
                                buff=0.15 * unit)
             self.title.set_x(bottom.c2p(0.5, 0)[0])
 
-        self.show_marker = bool(show_marker)
+    def _make_marker(self, marker_color: ParsableManimColor) -> None:
+        """The vertical time line of each panel and a dot on each curve."""
+        unit = self.font_size / 18
         self.marker_lines = VGroup(*(Line(ax.c2p(0, ax.y_range[0]), ax.c2p(0, ax.y_range[1]),
                                           color=marker_color, stroke_width=1.5 * unit)
                                      for ax in self.axes.values()))
@@ -217,12 +244,6 @@ class SchedulePlot(VGroup):
             name: Dot(radius=0.06 * unit, color=self._colors[name], stroke_color=WHITE,
                       stroke_width=1.0) for name in self.curve_names
         }
-        self.add(*self.axes.values(), self.frames, self.tick_labels, self.x_label,
-                 self.legend, self.title, *self.curves.values())
-        if self.show_marker:
-            self.add(self.marker_lines, *self.dots.values())
-            self.add_updater(lambda m: m.refresh())
-            self.refresh()
 
     # ----------------------------------------------------------------- build
     def _text(self, s: str, color: ParsableManimColor, scale: float = 1.0) -> Text:
@@ -306,14 +327,9 @@ class SchedulePlot(VGroup):
         t = float(np.clip(t, 0.0, 1.0))
         return np.asarray(ax.c2p(t, self.value(name, t)), dtype=np.float64)
 
-    def get_time(self) -> float:
-        """The time marked, clamped to [0, 1]."""
-        return float(np.clip(self._time(), 0.0, 1.0))
-
-    def set_time(self, time: ValueTracker | float) -> SchedulePlot:
-        """Follow another tracker, or freeze at a time."""
-        self._time = time_source(time)
-        return self.refresh()
+    def _clamp_time(self, time: float) -> float:
+        """The time marked is clamped to [0, 1]."""
+        return float(np.clip(time, 0.0, 1.0))
 
     def refresh(self) -> SchedulePlot:
         """Move the dots and the time line to the current time."""

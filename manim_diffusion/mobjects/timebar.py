@@ -24,7 +24,7 @@ from manim import (
 )
 
 from ..core.trajectory import Trajectory
-from ._coords import time_source
+from .base import TimeDriven
 
 __all__ = ["TimeBar"]
 
@@ -35,7 +35,7 @@ def _format_step(value: float) -> str:
     return f"{value:.3g}"
 
 
-class TimeBar(VGroup):
+class TimeBar(TimeDriven, VGroup):
     """A time slider: a bar from noise (t = 0, left) to data (t = 1, right).
 
     A triangle marker and a ``t = 0.42`` label follow the time; with a trajectory an
@@ -100,7 +100,7 @@ class TimeBar(VGroup):
         super().__init__(**kwargs)
         if not length > 0:
             raise ValueError(f"length must be positive, got {length}")
-        self._time = time_source(time)
+        self._set_time_source(time)
         self.trajectory = trajectory
         self.length = float(length)
         self.decimals = int(decimals)
@@ -120,8 +120,7 @@ class TimeBar(VGroup):
         self.value_label = self._label_mobject()
         self.step_label = self._label_mobject()
         self.add(self.bar, self.end_labels, self.marker, self.value_label, self.step_label)
-        self.add_updater(lambda m: m.refresh())
-        self.refresh()
+        self._follow_updates()
 
     def _text(self, s: str) -> Text:
         return Text(s, font_size=self.font_size, color=self.label_color)
@@ -137,14 +136,9 @@ class TimeBar(VGroup):
             self._cache[s] = np.concatenate(parts) if parts else np.zeros((0, 3))
         return self._cache[s]
 
-    def get_time(self) -> float:
-        """The time shown, clamped to [0, 1]."""
-        return float(np.clip(self._time(), 0.0, 1.0))
-
-    def set_time(self, time: ValueTracker | float) -> TimeBar:
-        """Follow another tracker, or freeze at a time."""
-        self._time = time_source(time)
-        return self.refresh()
+    def _clamp_time(self, time: float) -> float:
+        """The time shown is clamped to [0, 1]."""
+        return float(np.clip(time, 0.0, 1.0))
 
     def value_text(self) -> str:
         """The text of the value label now, e.g. ``t = 0.42``."""

@@ -19,8 +19,8 @@ from manim import (
 )
 
 from ..core.trajectory import Trajectory
-from ._coords import DataToScene, time_source
-from .cloud import DEFAULT_PALETTE
+from .base import TimeDriven
+from .palettes import DEFAULT_PALETTE
 
 __all__ = ["TrajectoryTracer", "polylines_to_beziers"]
 
@@ -48,7 +48,7 @@ def polylines_to_beziers(vertices: np.ndarray) -> np.ndarray:
     return quads.reshape(-1, 3)
 
 
-class TrajectoryTracer(VGroup):
+class TrajectoryTracer(TimeDriven, VGroup):
     """The paths of a few samples drawn up to the current time, optionally fading.
 
     One stroke per colour and tail chunk holds all the paths of that colour, so a few
@@ -135,8 +135,8 @@ class TrajectoryTracer(VGroup):
         self.trajectory = trajectory
         self._times = trajectory.times
         self._paths = trajectory.points[:, self.indices].astype(np.float64)  # (S+1, M, 2)
-        self._time = time_source(time)
-        self._map = DataToScene(axes)
+        self._set_time_source(time)
+        self._set_axes_map(axes)
         self.tail_length = tail_length
         self.n_chunks = n_chunks if tail_length is not None else 1
         self.head_radius = float(head_radius)
@@ -150,8 +150,7 @@ class TrajectoryTracer(VGroup):
                                   stroke_opacity=opacity, fill_opacity=0))
             if self.head_radius > 0:
                 self.add(VMobject(fill_color=rgb, fill_opacity=1.0, stroke_width=0))
-        self.add_updater(lambda m: m.refresh())
-        self.refresh()
+        self._follow_updates()
 
     @staticmethod
     def _choose(
@@ -179,15 +178,6 @@ class TrajectoryTracer(VGroup):
         colors = [ManimColor.parse(c) for c in (palette or DEFAULT_PALETTE)]
         slot = np.mod(trajectory.labels[self.indices], len(colors))
         return [(colors[s], np.nonzero(slot == s)[0]) for s in np.unique(slot)]
-
-    def get_time(self) -> float:
-        """The library time the tracer shows now."""
-        return float(self._time())
-
-    def set_time(self, time: ValueTracker | float) -> TrajectoryTracer:
-        """Follow another tracker, or freeze at a time."""
-        self._time = time_source(time)
-        return self.refresh()
 
     def _positions(self, ts: np.ndarray) -> np.ndarray:
         """Points of the traced samples at sorted times ``ts``: ``(len(ts), M, 2)``."""
@@ -218,7 +208,7 @@ class TrajectoryTracer(VGroup):
     def refresh(self) -> TrajectoryTracer:
         """Rebuild the strokes if the time or the axes changed."""
         t = self.get_time()
-        key = (t, self._map.key())
+        key = (t, self.data_map.key())
         if key == self._key:
             return self
         self._key = key
@@ -234,7 +224,7 @@ class TrajectoryTracer(VGroup):
 
     def _scene(self, xy: np.ndarray) -> np.ndarray:
         """Data points ``(L, M, 2)`` to scene points ``(L, M, 3)``."""
-        out = self._map.to_3d(xy.reshape(-1, 2))
+        out = self.data_map.to_3d(xy.reshape(-1, 2))
         return out.reshape(*xy.shape[:2], 3)
 
     def _discs(self, centres: np.ndarray) -> np.ndarray:

@@ -30,7 +30,7 @@ from manim import (
 )
 
 from ..core.trajectory import Trajectory
-from ._coords import time_source
+from .base import TimeDriven, TimeLike
 from .cloud import DistributionCloud
 from .tracer import polylines_to_beziers
 
@@ -114,7 +114,7 @@ class _BoxedCloud(DistributionCloud):
         return xy
 
 
-class TrainingEvolution(Group):
+class TrainingEvolution(TimeDriven, Group):
     """Samples of a model at snapshots during training, and the loss curve with a marker.
 
     Inputs are plain data: the step of each snapshot, its samples (drawn from the same
@@ -210,86 +210,108 @@ class TrainingEvolution(Group):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.steps = np.asarray(steps, dtype=np.int64).ravel()
-        self.samples = np.asarray(np.stack([np.asarray(s) for s in samples]), dtype=np.float32)
+        self.steps, self.samples = self._checked(steps, samples, layout, data_range)
         k = len(self.steps)
-        if k == 0 or self.samples.shape[0] != k or self.samples.ndim != 3 \
-                or self.samples.shape[2] != 2:
-            raise ValueError(
-                f"need one (n, 2) sample array per step: {k} steps, "
-                f"samples of shape {self.samples.shape}"
-            )
-        if np.any(np.diff(self.steps) < 0):
-            raise ValueError("steps must rise")
-        if layout not in LAYOUTS:
-            raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
-        if not data_range > 0:
-            raise ValueError(f"data_range must be positive, got {data_range}")
         self.layout = layout
         self.font_size = float(font_size)
-        self._index = time_source(index)
+        self._set_time_source(index)
         self.marker_color = marker_color
-        unit = self.font_size / 20
         # the snapshots as one trajectory: row k at "time" k / (K-1)
         self._times = np.arange(k) / max(k - 1, 1) if k > 1 else np.array([1.0])
         self.trajectory = Trajectory(times=self._times, points=self.samples,
                                      steps=self.steps, sampler="training")
         cfg = {"radius": 0.03 if layout == "morph" else 0.018, "color": BLUE, "opacity": 0.85,
                **dict(cloud_config or {})}
-
         self.cloud_axes: list[Axes] = []
         self.clouds: list[DistributionCloud] = []
         self.cloud_frames = VGroup()
         self.step_labels = VGroup()
         if layout == "morph":
             size = 4.0 if cloud_size is None else float(cloud_size)
-            ax = self._square_axes(data_range, size)
-            self.cloud_axes.append(ax)
-            self.clouds.append(_BoxedCloud(self.trajectory, data_range, time=self._times[0],
-                                           axes=ax, **cfg))
-            self.step_label: _SwapLabel | None = _SwapLabel(self.font_size, WHITE)
-            self.step_labels.add(self.step_label)
-            self.highlight: VMobject = VGroup()
+            self._build_morph(data_range, size, cfg)
         else:
             size = 1.5 if cloud_size is None else float(cloud_size)
-            cols = int(columns or math.ceil(math.sqrt(k)))
-            gap = 0.45 * unit
-            for i in range(k):
-                ax = self._square_axes(data_range, size)
-                row, col = divmod(i, cols)
-                ax.move_to(RIGHT * col * (size + 0.2 * unit) + DOWN * row * (size + gap))
-                self.cloud_axes.append(ax)
-                self.clouds.append(_BoxedCloud(self.samples[i], data_range, axes=ax, **cfg))
-                self.step_labels.add(Text(f"step {self.steps[i]}", font_size=self.font_size * 0.8,
-                                          color=GREY_B).next_to(ax, UP, buff=0.06 * unit))
-            self.step_label = None
-            pad = 0.06 * unit
-            label_h = max(label.height for label in self.step_labels) + 0.06 * unit
-            self.highlight = Rectangle(width=size + 2 * pad, height=size + label_h + 2 * pad,
-                                       color=marker_color, stroke_width=2.5 * unit)
+            self._build_grid(data_range, size, columns, cfg)
         for ax in self.cloud_axes:
             frame = Rectangle(width=size, height=size, stroke_width=1.0,  # as _square_axes
                               color=GREY_B, stroke_opacity=0.35).move_to(ax)
             self.cloud_frames.add(frame)
-
         self.loss_axes: Axes | None = None
         self.loss_plot = VGroup()
         self.loss_marker = VGroup()
         if losses is not None:
             self._build_loss_plot(np.asarray(losses, dtype=np.float64).ravel(), smooth,
                                   loss_size, loss_color, marker_color)
+        self._arrange(buff)
+        self._follow_updates()
+
+    # ----------------------------------------------------------------- checks
+    @staticmethod
+    def _checked(
+        steps: Sequence[int] | np.ndarray, samples: Sequence[np.ndarray] | np.ndarray,
+        layout: str, data_range: float,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The steps ``(K,)`` and the samples ``(K, n, 2)`` (float32), checked."""
+        steps_arr = np.asarray(steps, dtype=np.int64).ravel()
+        samples_arr = np.asarray(np.stack([np.asarray(s) for s in samples]), dtype=np.float32)
+        k = len(steps_arr)
+        if k == 0 or samples_arr.shape[0] != k or samples_arr.ndim != 3 \
+                or samples_arr.shape[2] != 2:
+            raise ValueError(
+                f"need one (n, 2) sample array per step: {k} steps, "
+                f"samples of shape {samples_arr.shape}"
+            )
+        if np.any(np.diff(steps_arr) < 0):
+            raise ValueError("steps must rise")
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
+        if not data_range > 0:
+            raise ValueError(f"data_range must be positive, got {data_range}")
+        return steps_arr, samples_arr
+
+    # ----------------------------------------------------------------- clouds
+    def _build_morph(self, data_range: float, size: float, cfg: dict[str, Any]) -> None:
+        """One cloud that morphs from snapshot to snapshot, and its step label."""
+        ax = self._square_axes(data_range, size)
+        self.cloud_axes.append(ax)
+        self.clouds.append(_BoxedCloud(self.trajectory, data_range, time=self._times[0],
+                                       axes=ax, **cfg))
+        self.step_label: _SwapLabel | None = _SwapLabel(self.font_size, WHITE)
+        self.step_labels.add(self.step_label)
+        self.highlight: VMobject = VGroup()
+
+    def _build_grid(self, data_range: float, size: float, columns: int | None,
+                    cfg: dict[str, Any]) -> None:
+        """A small labelled cloud per snapshot, and the frame round the current one."""
+        k = len(self.steps)
+        unit = self.font_size / 20
+        cols = int(columns or math.ceil(math.sqrt(k)))
+        gap = 0.45 * unit
+        for i in range(k):
+            ax = self._square_axes(data_range, size)
+            row, col = divmod(i, cols)
+            ax.move_to(RIGHT * col * (size + 0.2 * unit) + DOWN * row * (size + gap))
+            self.cloud_axes.append(ax)
+            self.clouds.append(_BoxedCloud(self.samples[i], data_range, axes=ax, **cfg))
+            self.step_labels.add(Text(f"step {self.steps[i]}", font_size=self.font_size * 0.8,
+                                      color=GREY_B).next_to(ax, UP, buff=0.06 * unit))
+        self.step_label = None
+        pad = 0.06 * unit
+        label_h = max(label.height for label in self.step_labels) + 0.06 * unit
+        self.highlight = Rectangle(width=size + 2 * pad, height=size + label_h + 2 * pad,
+                                   color=self.marker_color, stroke_width=2.5 * unit)
+
+    def _arrange(self, buff: float) -> None:
+        """The clouds' part, and the loss plot beside it (centred on it) if there is one."""
         clouds_part = Group(*self.cloud_axes, self.cloud_frames, *self.clouds,
                             self.step_labels, self.highlight)
-        if losses is not None:
-            assert self.loss_axes is not None  # _build_loss_plot made them
+        if self.loss_axes is not None:
             loss_part = VGroup(self.loss_axes, self.loss_plot, self.loss_marker)
             loss_part.next_to(clouds_part, RIGHT, buff=buff)
             loss_part.shift(UP * (clouds_part.get_center()[1] - loss_part.get_center()[1]))
             self.add(clouds_part, loss_part)
         else:
             self.add(clouds_part)
-        self.add_updater(lambda m: m.refresh())
-        self.refresh()
 
     # ----------------------------------------------------------------- build
     @staticmethod
@@ -386,14 +408,17 @@ class TrainingEvolution(Group):
         """Number of snapshots K."""
         return len(self.steps)
 
+    def _clamp_time(self, time: float) -> float:
+        """The "time" of the evolution is the snapshot index, clamped to [0, K-1]."""
+        return float(np.clip(time, 0.0, self.n_snapshots - 1))
+
     def get_index(self) -> float:
         """The snapshot index shown, clamped to [0, K-1]."""
-        return float(np.clip(self._index(), 0.0, self.n_snapshots - 1))
+        return self.get_time()
 
-    def set_index(self, index: ValueTracker | float) -> TrainingEvolution:
+    def set_index(self, index: TimeLike) -> TrainingEvolution:
         """Follow another tracker, or freeze at an index."""
-        self._index = time_source(index)
-        return self.refresh()
+        return self.set_time(index)
 
     def nearest_index(self) -> int:
         """The snapshot nearest the current index (halves round up)."""

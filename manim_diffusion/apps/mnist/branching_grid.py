@@ -22,9 +22,10 @@ from manim import (
 )
 
 from ...core.trajectory import Trajectory
-from ...mobjects._coords import time_source
-from ...mobjects.heatmap import GridImage
-from .panel import _DecodeCache, _ramp_lut
+from ...mobjects.base import TimeDriven, TimeLike
+from ...mobjects.grid_image import GridImage
+from .decode_cache import DecodeCache
+from .ink import ramp_lut
 
 __all__ = ["BranchingGrid"]
 
@@ -45,7 +46,7 @@ def _time_text(t: float) -> str:
     return f"{round(float(t), 2):g}"
 
 
-class BranchingGrid(Group):
+class BranchingGrid(TimeDriven, Group):
     """Where a sampling run could have gone: its branches' decoded digits on a grid.
 
     A ``BranchSet`` (``manim_diffusion.analysis.branching.branch``) holds one sampling
@@ -148,8 +149,8 @@ class BranchingGrid(Group):
         self.tile_height = float(tile_height)
         self.colors = tuple(colors)
         self.placeholder_opacity = float(np.clip(placeholder_opacity, 0.0, 1.0))
-        self._time = time_source(time)
-        self._decoder = _DecodeCache(decode)
+        self._set_time_source(time)
+        self._decoder = DecodeCache(decode)
         self._luts = self._cell_luts(cell_colors)
         # every branch (and the trunk, last) as one trajectory on the trunk's times
         b, k = self.n_rows, self.n_cols
@@ -170,6 +171,12 @@ class BranchingGrid(Group):
         self._visible = np.zeros((b, k), dtype=bool)
         self._key: float | None = None
         self.add(self.image)
+        self._make_labels(font_size, label_color, trunk_label)
+        self._follow_updates()
+
+    def _make_labels(self, font_size: float, label_color: ParsableManimColor,
+                     trunk_label: str) -> None:
+        """A label left of each row and one above the trunk's cell."""
         centres = self.cell_centres()
         for row, bt in enumerate(self.branch_times):
             text = Text(f"branch at t = {_time_text(bt)}", font_size=font_size,
@@ -181,8 +188,6 @@ class BranchingGrid(Group):
             self.trunk_text = Text(trunk_label, font_size=font_size, color=label_color)
             self.trunk_text.next_to(self.trunk_centre(), UP, buff=self.tile_height / 2 + 0.1)
             self.add(self.trunk_text)
-        self.refresh()
-        self.add_updater(lambda m: m.refresh())
 
     # ------------------------------------------------------------- checks
     @staticmethod
@@ -206,12 +211,12 @@ class BranchingGrid(Group):
     def _cell_luts(self, cell_colors: Any) -> list[list[np.ndarray]]:
         """The colour look-up table of each cell, ``[B][K] -> (256, 4)``."""
         if cell_colors is None:
-            lut = _ramp_lut(self.colors)
+            lut = ramp_lut(self.colors)
             return [[lut] * self.n_cols for _ in range(self.n_rows)]
         rows = [list(r) for r in cell_colors]
         if len(rows) != self.n_rows or any(len(r) != self.n_cols for r in rows):
             raise ValueError(f"cell_colors must hold ({self.n_rows}, {self.n_cols}) colours")
-        return [[_ramp_lut((self.colors[0], c)) for c in r] for r in rows]
+        return [[ramp_lut((self.colors[0], c)) for c in r] for r in rows]
 
     # ------------------------------------------------------------- layout
     def _layout(self, buff: float, trunk_gap: float) -> None:
@@ -228,7 +233,7 @@ class BranchingGrid(Group):
         self._origins = np.stack(np.meshgrid(ys, xs, indexing="ij"), axis=-1)  # (B, K, 2)
         self._trunk_origin = ((height - th) // 2, width - tw)
         self._canvas = np.zeros((height, width, 4), dtype=np.uint8)
-        empty = _ramp_lut(self.colors)[0].copy()
+        empty = ramp_lut(self.colors)[0].copy()
         empty[3] = round(empty[3] * self.placeholder_opacity)
         self._placeholder = np.broadcast_to(empty, (th, tw, 4))
 
@@ -254,15 +259,9 @@ class BranchingGrid(Group):
                      * self.tile[0] / self._canvas.shape[0])
 
     # ------------------------------------------------------------ updates
-    def get_time(self) -> float:
-        """The library time the grid shows now."""
-        return float(self._time())
-
-    def set_time(self, time: ValueTracker | float) -> BranchingGrid:
-        """Follow another tracker, or freeze at a time."""
-        self._time = time_source(time)
+    def _on_time_source(self, time: TimeLike) -> None:
+        """The next refresh redraws."""
         self._key = None
-        return self.refresh()
 
     def visible(self) -> np.ndarray:
         """Which cells show a digit now, ``(B, K)`` bool."""
@@ -317,7 +316,7 @@ class BranchingGrid(Group):
                     self._canvas[y : y + th, x : x + tw] = self._placeholder
         y, x = self._trunk_origin
         self._canvas[y : y + th, x : x + tw] = self._ink(self.trunk_image,
-                                                         _ramp_lut(self.colors))
+                                                         ramp_lut(self.colors))
         self._visible = on.copy()
         self.image.set_rgba(self._canvas.copy())
         return self
