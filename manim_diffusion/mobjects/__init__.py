@@ -10,6 +10,7 @@ from .cloud import DistributionCloud
 from .contour import ContourField
 from .drift_field import DriftField, FieldErrorMap
 from .forward_process import ForwardProcess, ForwardTracer
+from .glyphs import GlyphCache, LiveText
 from .grid_image import GridImage
 from .heatmap import DensityHeatmap
 from .langevin import LangevinWalker
@@ -31,9 +32,11 @@ __all__ = [
     "FieldErrorMap",
     "ForwardProcess",
     "ForwardTracer",
+    "GlyphCache",
     "GridImage",
     "LangevinWalker",
     "LatentMNISTPanel",
+    "LiveText",
     "MNIST_PALETTE",
     "SchedulePlot",
     "SpreadPlot",

@@ -50,9 +50,9 @@ class GlyphCache:
                 rows = VGroup(*[
                     VMobject(fill_color=WHITE, fill_opacity=1, stroke_width=0)
                     .set_points(glyphs.outline(f"t = {t:.2f}"))
-                    for t in (0.05, 0.42, 0.97)
+                    for t in (0.05, 0.27, 0.42, 0.76, 0.97)
                 ]).arrange(DOWN)
-                note = Text(f"{glyphs.texts_built} Text layouts for 3 labels", font_size=24)
+                note = Text(f"{glyphs.texts_built} Text layouts for 5 labels", font_size=24)
                 self.add(rows, note.to_edge(DOWN))
     """
 

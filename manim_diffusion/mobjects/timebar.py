@@ -25,8 +25,20 @@ from manim import (
 
 from ..core.trajectory import Trajectory
 from .base import TimeDriven
+from .glyphs import GlyphCache
 
 __all__ = ["TimeBar"]
+
+
+#: One glyph cache per font size, shared by every time bar of the process.
+_GLYPH_CACHES: dict[float, GlyphCache] = {}
+
+
+def glyph_cache(font_size: float) -> GlyphCache:
+    """The process-wide :class:`GlyphCache` of the time bars' labels at ``font_size``."""
+    if font_size not in _GLYPH_CACHES:
+        _GLYPH_CACHES[font_size] = GlyphCache(font_size)
+    return _GLYPH_CACHES[font_size]
 
 
 def _format_step(value: float) -> str:
@@ -40,8 +52,10 @@ class TimeBar(TimeDriven, VGroup):
 
     A triangle marker and a ``t = 0.42`` label follow the time; with a trajectory an
     extra label shows the sampler's own step at that time (e.g. ``step 734 / 1000``).
-    Labels are plain :class:`~manim.Text` (no LaTeX), built once per displayed value;
-    their outlines are copied into two fixed label mobjects, so the family of the bar
+    Labels are plain :class:`~manim.Text` (no LaTeX). The changing ones are composed
+    from cached glyphs (:class:`~manim_diffusion.mobjects.glyphs.GlyphCache`, shared by
+    every bar of one font size): a handful of ``Text`` layouts in all, not one per
+    displayed value, and the same outlines Pango gives. Their outlines are copied into two fixed label mobjects, so the family of the bar
     never changes while it plays (the Cairo renderer fixes it when a play begins).
 
     Parameters
@@ -107,7 +121,7 @@ class TimeBar(TimeDriven, VGroup):
         self.font_size = float(font_size)
         self.step_format = step_format
         self.label_color = label_color
-        self._cache: dict[str, np.ndarray] = {}
+        self._glyphs = glyph_cache(self.font_size)
         self.bar = Line(LEFT * length / 2, RIGHT * length / 2, color=bar_color,
                         stroke_width=bar_width)
         self.marker = Triangle(color=marker_color, fill_opacity=1, stroke_width=0)
@@ -129,12 +143,8 @@ class TimeBar(TimeDriven, VGroup):
         return VMobject(fill_color=self.label_color, fill_opacity=1.0, stroke_width=0)
 
     def _outline(self, s: str) -> np.ndarray:
-        """Bezier points of the text ``s`` centred at the origin, built once per text."""
-        if s not in self._cache:
-            text = self._text(s).move_to(np.zeros(3))
-            parts = [g.points for g in text.family_members_with_points()]
-            self._cache[s] = np.concatenate(parts) if parts else np.zeros((0, 3))
-        return self._cache[s]
+        """Bezier points of the text ``s`` centred at the origin, from the glyph cache."""
+        return self._glyphs.outline(s)
 
     def _clamp_time(self, time: float) -> float:
         """The time shown is clamped to [0, 1]."""
