@@ -55,8 +55,9 @@ class TimeBar(TimeDriven, VGroup):
     Labels are plain :class:`~manim.Text` (no LaTeX). The changing ones are composed
     from cached glyphs (:class:`~manim_diffusion.mobjects.glyphs.GlyphCache`, shared by
     every bar of one font size): a handful of ``Text`` layouts in all, not one per
-    displayed value, and the same outlines Pango gives. Their outlines are copied into two fixed label mobjects, so the family of the bar
-    never changes while it plays (the Cairo renderer fixes it when a play begins).
+    displayed value, and the same outlines Pango gives. Their outlines are copied into
+    two fixed label mobjects, so the family of the bar never changes while it plays
+    (the Cairo renderer fixes it when a play begins).
 
     Parameters
     ----------
