@@ -14,8 +14,8 @@ from torch import nn
 import manim_diffusion
 from manim_diffusion import (
     ClassifierConfig,
-    DigitClassifier,
     DiffusionModel,
+    DigitClassifier,
     TrainConfig,
     TrainingDiverged,
     VAEConfig,

@@ -13,10 +13,10 @@ from .loop import (
     run_loop,
     seeded,
 )
-# not the function ``train``: ``manim_diffusion.training.train`` stays the module (the
-# function is ``manim_diffusion.train``, or ``manim_diffusion.training.train.train``)
 from .train import Snapshot, TrainConfig, TrainResult, build_model
 
+# Not the function ``train``: ``manim_diffusion.training.train`` stays the module (the
+# function is ``manim_diffusion.train``, or ``manim_diffusion.training.train.train``).
 __all__ = [
     "LoopResult",
     "LoopSettings",
