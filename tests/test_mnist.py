@@ -22,13 +22,9 @@ from manim_diffusion.apps.mnist.latent import (
     guided_fractions,
     load_latent_mnist,
 )
-from manim_diffusion.apps.mnist.vae import (
-    VAE,
-    VAEConfig,
-    knn_accuracy,
-    reconstruction_error,
-    train_vae,
-)
+from manim_diffusion.apps.mnist.vae import VAE
+from manim_diffusion.apps.mnist.vae_eval import knn_accuracy, reconstruction_error
+from manim_diffusion.apps.mnist.vae_training import VAEConfig, train_vae
 from manim_diffusion.cli.main import main
 from manim_diffusion.io.checkpoints import (
     CheckpointError,
@@ -329,7 +325,7 @@ def test_cli_mnist_training_says_where_mnist_is(tmp_path, monkeypatch):
 def test_shipped_vae_snapshots_show_the_latent_sorting_itself() -> None:
     """The training snapshots separate the classes better at the end than at the start."""
     from manim_diffusion.apps.mnist.latent import load_latent_mnist
-    from manim_diffusion.apps.mnist.vae import knn_accuracy
+    from manim_diffusion.apps.mnist.vae_eval import knn_accuracy
 
     kit = load_latent_mnist()
     codes, steps, labels = kit.snapshot_codes, kit.snapshot_steps, kit.snapshot_labels

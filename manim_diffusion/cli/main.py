@@ -38,7 +38,8 @@ from ..apps.mnist.latent import (
     save_classifier,
     save_vae,
 )
-from ..apps.mnist.vae import VAEConfig, encode_means, knn_accuracy, reconstruction_error, train_vae
+from ..apps.mnist.vae_eval import encode_means, knn_accuracy, reconstruction_error
+from ..apps.mnist.vae_training import VAEConfig, train_vae
 from ..core.model import DiffusionModel
 from ..core.threads import limited_threads
 from ..data.datasets import LABELLED

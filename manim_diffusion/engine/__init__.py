@@ -15,17 +15,9 @@ from ..apps.mnist.classifier import (
 )
 from ..apps.mnist.idx import MNISTError, load_mnist
 from ..apps.mnist.latent import DEFAULT_GUIDANCE, LatentMNIST, guided_fractions, load_latent_mnist
-from ..apps.mnist.vae import (
-    VAE,
-    VAEConfig,
-    VAEResult,
-    VAESnapshot,
-    decode_images,
-    encode_means,
-    knn_accuracy,
-    reconstruction_error,
-    train_vae,
-)
+from ..apps.mnist.vae import VAE
+from ..apps.mnist.vae_eval import decode_images, encode_means, knn_accuracy, reconstruction_error
+from ..apps.mnist.vae_training import VAEConfig, VAEResult, VAESnapshot, train_vae
 from ..core.model import OBJECTIVES, DiffusionModel, GuidedModel, Prediction
 from ..core.nets import MLPDenoiser
 from ..core.schedules import (

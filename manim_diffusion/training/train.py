@@ -1,40 +1,28 @@
-"""The training loop: Adam with cosine decay, EMA weights, seeding, progress, snapshots."""
+"""Training a diffusion model on points: its config, result, snapshots and recipe."""
 
 from __future__ import annotations
 
 import copy
-import math
-import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from torch import nn
 
 from ..core.model import DiffusionModel, diffusion_loss
 from ..core.nets import MLPDenoiser
 from ..core.threads import limited_threads
 from ..samplers.sample import sample
+from .config import RunConfig
+from .loop import LoopSettings, StepLoss, TrainingDiverged, run_loop, seeded
 
 __all__ = ["TrainConfig", "TrainResult", "Snapshot", "TrainingDiverged", "train", "build_model"]
 
 
-class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite; the last good weights are kept on the error."""
-
-    def __init__(self, step: int, last_good: DiffusionModel | None) -> None:
-        super().__init__(
-            f"training diverged: the loss became NaN or infinite at step {step}; "
-            "lower the learning rate (--lr) or check the data for NaN values"
-        )
-        self.step = step
-        self.last_good = last_good
-
-
 @dataclass
-class TrainConfig:
+class TrainConfig(RunConfig):
     """Everything that decides a training run (and so its checkpoint).
 
     Parameters
@@ -104,31 +92,25 @@ class TrainConfig:
     num_classes: int = 0
     label_dropout: float = 0.1
 
+    positive_ints = ("steps", "batch_size", "hidden", "layers", "threads")
+    fractions = ("ema_decay", "label_dropout")
+
     @classmethod
     def for_objective(cls, objective: str, **kwargs: Any) -> TrainConfig:
         """A config with the schedule that suits ``objective`` (flow: the flow path)."""
         kwargs.setdefault("schedule", "flow" if objective == "flow" else "linear")
         return cls(objective=objective, **kwargs)
 
-    def validate(self) -> TrainConfig:
-        for name in ("steps", "batch_size", "hidden", "layers", "threads"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise ValueError(f"lr must be a positive number, got {self.lr!r}")
-        if not 0 <= self.ema_decay < 1:
-            raise ValueError(f"ema_decay must lie in [0, 1), got {self.ema_decay!r}")
-        if not isinstance(self.num_classes, int) or self.num_classes < 0:
+    def check_more(self) -> None:
+        if isinstance(self.num_classes, bool) or not isinstance(self.num_classes, int) or (
+            self.num_classes < 0
+        ):
             raise ValueError(f"num_classes must be an integer >= 0, got {self.num_classes!r}")
-        if not 0 <= self.label_dropout < 1:
-            raise ValueError(f"label_dropout must lie in [0, 1), got {self.label_dropout!r}")
-        return self
 
-    def to_dict(self) -> dict[str, int | float | str]:
+    def to_dict(self) -> dict[str, Any]:
         """The config as a dict; the conditioning fields only for a conditional model,
         so that unconditional checkpoints keep their bytes."""
-        out = asdict(self)
+        out = super().to_dict()
         if not self.num_classes:
             del out["num_classes"], out["label_dropout"]
         return out
@@ -264,12 +246,12 @@ def _check_labels(labels: np.ndarray | None, n: int, num_classes: int) -> torch.
 def _snapshot(
     step: int,
     loss: float,
-    ema: DiffusionModel,
+    ema: nn.Module,
     noise: np.ndarray | None,
     sampler: str,
     steps: int,
 ) -> Snapshot:
-    frozen = copy.deepcopy(ema).eval()
+    frozen = cast(DiffusionModel, copy.deepcopy(ema).eval())
     samples = None
     if noise is not None:
         samples = sample(frozen, sampler, steps, x_start=noise, record_predictions=False).final
@@ -372,43 +354,30 @@ def _train_loop(
     progress: bool,
     snapshot_recipe: tuple[np.ndarray | None, str, int],
 ) -> TrainResult:
-    gen = torch.Generator().manual_seed(config.seed)
-    with torch.random.fork_rng(devices=[]):  # seed the weights, leave the caller's RNG be
-        torch.manual_seed(config.seed)
+    with seeded(config.seed) as gen:  # the caller's RNG state comes back after
         model = build_model(config, dim=data.shape[1])
-    ema = copy.deepcopy(model).requires_grad_(False)
-    params: list[torch.Tensor] = list(model.parameters())
-    ema_params: list[torch.Tensor] = list(ema.parameters())
-    opt = torch.optim.Adam(params, lr=config.lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.steps)
-    x_all = torch.from_numpy(data)
-    losses = np.empty(config.steps, dtype=np.float32)
-    snapshots: list[Snapshot] = []
-    started = time.perf_counter()
-    bar = tqdm(range(config.steps), desc="training", disable=not progress, mininterval=0.5)
-    for step in bar:
-        index = torch.randint(0, len(x_all), (config.batch_size,), generator=gen)
-        batch_labels = None
-        if label_tensor is not None:
-            drop = torch.rand(config.batch_size, generator=gen) < config.label_dropout
-            batch_labels = torch.where(drop, -1, label_tensor[index])
-        loss = diffusion_loss(model, x_all[index], generator=gen, labels=batch_labels)
-        value = loss.item()
-        if not math.isfinite(value):
-            raise TrainingDiverged(step, copy.deepcopy(ema) if step else None)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-        with torch.no_grad():
-            torch._foreach_lerp_(ema_params, params, 1.0 - config.ema_decay)
-        losses[step] = value
-        if step % 200 == 0:
-            bar.set_postfix(loss=f"{value:.4f}")
-        done = step + 1
-        if snapshot_every and (done % snapshot_every == 0 or done == config.steps):
-            snap = _snapshot(done, value, ema, *snapshot_recipe)
-            snapshots.append(snap)
-            if callback:
-                callback(snap)
-    return TrainResult(ema.eval(), losses, time.perf_counter() - started, config, snapshots)
+        x_all = torch.from_numpy(data)
+        snapshots: list[Snapshot] = []
+
+        def step_loss(step: int) -> StepLoss:
+            index = torch.randint(0, len(x_all), (config.batch_size,), generator=gen)
+            batch_labels = None
+            if label_tensor is not None:
+                drop = torch.rand(config.batch_size, generator=gen) < config.label_dropout
+                batch_labels = torch.where(drop, -1, label_tensor[index])
+            return StepLoss(diffusion_loss(model, x_all[index], generator=gen, labels=batch_labels))
+
+        def on_step(done: int, value: float, ema: nn.Module) -> None:
+            if snapshot_every and (done % snapshot_every == 0 or done == config.steps):
+                snap = _snapshot(done, value, ema, *snapshot_recipe)
+                snapshots.append(snap)
+                if callback:
+                    callback(snap)
+
+        settings = LoopSettings(
+            config.steps, config.lr, config.ema_decay, desc="training",
+            postfix=lambda row: {"loss": f"{row[0]:.4f}"}, postfix_every=200,
+        )
+        run = run_loop(model, step_loss, settings, on_step=on_step, progress=progress)
+    trained = cast(DiffusionModel, run.model)
+    return TrainResult(trained.eval(), run.losses, run.seconds, config, snapshots)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import math
-import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
-from tqdm.auto import tqdm
 
 from ...core.threads import limited_threads
-from .vae import PIXELS, as_pixels
+from ...training.config import RunConfig
+from ...training.loop import LoopSettings, StepLoss, epoch_batches, run_loop, seeded
+from .pixels import PIXELS, as_pixels
 
 __all__ = [
     "ClassifierConfig",
@@ -87,7 +88,7 @@ class DigitClassifier(nn.Module):
 
 
 @dataclass
-class ClassifierConfig:
+class ClassifierConfig(RunConfig):
     """Everything that decides a classifier training run.
 
     Parameters
@@ -149,21 +150,15 @@ class ClassifierConfig:
     seed: int = 0
     threads: int = 2
 
-    def validate(self) -> ClassifierConfig:
-        for name in ("epochs", "batch_size", "threads"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise ValueError(f"lr must be a positive number, got {self.lr!r}")
-        if not 0 <= self.shift < 14:
-            raise ValueError(f"shift must lie in [0, 13], got {self.shift!r}")
-        return self
+    positive_ints = ("epochs", "batch_size", "threads")
+    fractions = ("dropout",)
+    widths = ("hidden",)
 
-    def to_dict(self) -> dict:
-        out = asdict(self)
-        out["hidden"] = list(self.hidden)
-        return out
+    def check_more(self) -> None:
+        if isinstance(self.shift, bool) or not isinstance(self.shift, int) or (
+            not 0 <= self.shift < 14
+        ):
+            raise ValueError(f"shift must lie in [0, 13], got {self.shift!r}")
 
 
 @dataclass
@@ -215,6 +210,11 @@ def train_classifier(
     ClassifierResult
         ``model`` (in eval mode), ``losses`` (one per step), ``seconds``, ``config``.
 
+    Raises
+    ------
+    TrainingDiverged
+        When the loss becomes NaN or infinite (lower ``config.lr``).
+
     Examples
     --------
     A tiny run on toy digit images (a real one takes MNIST from :func:`load_mnist`):
@@ -248,45 +248,29 @@ def train_classifier(
                     self.add(Text(str(read), font_size=28, color=MNIST_PALETTE[read])
                              .next_to(tile, DOWN, buff=0.12))
     """
-    config = config or ClassifierConfig()
-    config.validate()
+    config = (config or ClassifierConfig()).validate()
     x_all = as_pixels(images).reshape(-1, 28, 28)
     y_all = torch.as_tensor(np.asarray(labels, dtype=np.int64))
     if y_all.shape != (len(x_all),):
         raise ValueError(f"labels must have shape ({len(x_all)},), got {tuple(y_all.shape)}")
-    with limited_threads(threads=config.threads):
-        gen = torch.Generator().manual_seed(config.seed)
-        with torch.random.fork_rng(devices=[]):  # dropout draws from the global RNG
-            torch.manual_seed(config.seed)
-            model = DigitClassifier(config.hidden, config.dropout)
-            per_epoch = math.ceil(len(x_all) / config.batch_size)
-            total = per_epoch * config.epochs
-            opt = torch.optim.Adam(model.parameters(), lr=config.lr)
-            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
-            losses = np.empty(total, dtype=np.float32)
-            started = time.perf_counter()
-            bar = tqdm(total=total, desc="training classifier", disable=not progress,
-                       mininterval=0.5)
-            step = 0
-            model.train()
-            for _ in range(config.epochs):
-                order = torch.randperm(len(x_all), generator=gen)
-                for i in range(per_epoch):
-                    index = order[i * config.batch_size : (i + 1) * config.batch_size]
-                    batch = _shifted(x_all[index], config.shift, gen)
-                    loss = F.cross_entropy(model(batch), y_all[index])
-                    opt.zero_grad(set_to_none=True)
-                    loss.backward()
-                    opt.step()
-                    sched.step()
-                    losses[step] = loss.item()
-                    step += 1
-                    bar.update(1)
-                    if step % 100 == 0:
-                        bar.set_postfix(loss=f"{losses[step - 1]:.3f}")
-            bar.close()
-    seconds = time.perf_counter() - started
-    return ClassifierResult(model.eval().requires_grad_(False), losses, seconds, config)
+    total = math.ceil(len(x_all) / config.batch_size) * config.epochs
+    settings = LoopSettings(
+        total, config.lr, desc="training classifier", what="classifier training",
+        postfix=lambda row: {"loss": f"{row[0]:.3f}"}, postfix_every=100,
+    )
+    with limited_threads(threads=config.threads), seeded(config.seed) as gen:
+        model = DigitClassifier(config.hidden, config.dropout)  # dropout draws from torch's
+        batches = epoch_batches(len(x_all), config.batch_size, gen)  # global RNG, seeded here
+
+        def step_loss(step: int) -> StepLoss:
+            index = next(batches)
+            batch = _shifted(x_all[index], config.shift, gen)
+            return StepLoss(F.cross_entropy(model(batch), y_all[index]))
+
+        model.train()
+        run = run_loop(model, step_loss, settings, progress=progress)
+    trained = cast(DigitClassifier, run.model)
+    return ClassifierResult(trained.eval().requires_grad_(False), run.losses, run.seconds, config)
 
 
 @torch.no_grad()

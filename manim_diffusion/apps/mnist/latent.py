@@ -31,7 +31,9 @@ from ...io.checkpoints import (
 from ...samplers.sample import sample
 from ...training.train import TrainConfig
 from .classifier import DigitClassifier, classify
-from .vae import VAE, VAEConfig, VAESnapshot, decode_images, encode_means
+from .vae import VAE
+from .vae_eval import decode_images, encode_means
+from .vae_training import VAEConfig, VAESnapshot
 
 __all__ = [
     "DEFAULT_GUIDANCE",
