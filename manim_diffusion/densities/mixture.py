@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..core.model import Prediction
+from ..core.prediction import Prediction
 from ..core.schedules import Schedule, get_schedule
 
 __all__ = ["GaussianMixture"]
@@ -65,6 +65,11 @@ class GaussianMixture:
             raise ValueError(f"weights must be {k} non-negative numbers summing to 1")
         self.weights = torch.as_tensor(w)
         self.schedule = get_schedule(schedule) if isinstance(schedule, str) else schedule
+
+    @property
+    def dim(self) -> int:
+        """The dimension D of the points (the Predictor protocol's ``dim``)."""
+        return int(self.means.shape[1])
 
     @classmethod
     def three_dots(cls, schedule: Schedule | str = "linear") -> GaussianMixture:

@@ -26,8 +26,9 @@ from ..apps.mnist.vae import (
     reconstruction_error,
     train_vae,
 )
-from ..core.model import OBJECTIVES, DiffusionModel, GuidedModel, Prediction
+from ..core.model import DiffusionModel, GuidedModel
 from ..core.nets import MLPDenoiser
+from ..core.prediction import Prediction
 from ..core.schedules import (
     SCHEDULES,
     CosineSchedule,
@@ -59,6 +60,7 @@ from ..io.checkpoints import (
     save_checkpoint,
 )
 from ..samplers.sample import DEFAULT_STEPS, GRIDS, SAMPLERS, sample, time_grid
+from ..training.objectives import OBJECTIVES
 from ..training.train import Snapshot, TrainConfig, TrainingDiverged, TrainResult, train
 
 __all__ = [

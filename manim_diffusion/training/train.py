@@ -13,10 +13,11 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ..core.model import DiffusionModel, diffusion_loss
+from ..core.model import DiffusionModel
 from ..core.nets import MLPDenoiser
 from ..core.threads import limited_threads
 from ..samplers.sample import sample
+from .objectives import diffusion_loss
 
 __all__ = ["TrainConfig", "TrainResult", "Snapshot", "TrainingDiverged", "train", "build_model"]
 
