@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 import torch
 
+from manim_diffusion.core.model import OBJECTIVE_NAMES
 from manim_diffusion.engine import (
+    OBJECTIVES,
+    DiffusionModel,
     GaussianMixture,
+    GuidedModel,
+    MLPDenoiser,
     TrainConfig,
     energy_distance,
     load_pretrained,
@@ -15,6 +22,7 @@ from manim_diffusion.engine import (
     sample,
     train,
 )
+from manim_diffusion.samplers import DEFAULT_STEPS, GRIDS, SAMPLER_SPECS
 from manim_diffusion.samplers.sample import SAMPLERS, time_grid
 
 TWO_BUMPS = {"means": [[1.5, 0.0], [-1.5, 0.5]], "stds": 0.3}
@@ -231,3 +239,111 @@ def test_snapshots_sample_the_same_noise_as_the_model_learns() -> None:
     np.testing.assert_allclose(snaps[0].samples, again, atol=1e-6)
     first, last = (energy_distance(s.samples, ref) for s in (snaps[0], snaps[-1]))
     assert last < first, (first, last)
+
+
+# --- the registry, the per-step callback and bad input (issue 13) ---------------------
+
+
+def test_the_registry_is_the_one_source_of_the_sampler_tables() -> None:
+    assert list(SAMPLERS) == list(SAMPLER_SPECS) == list(DEFAULT_STEPS)
+    assert dict(SAMPLERS) == {name: s.description for name, s in SAMPLER_SPECS.items()}
+    assert dict(DEFAULT_STEPS) == {name: s.default_steps for name, s in SAMPLER_SPECS.items()}
+    assert SAMPLERS["ddim"].startswith("DDIM") and DEFAULT_STEPS["dpm++2m"] == 20
+    assert repr(DEFAULT_STEPS) == repr(dict(DEFAULT_STEPS))  # prints like the dict it was
+    for view in (SAMPLERS, DEFAULT_STEPS, GRIDS, SAMPLER_SPECS):
+        with pytest.raises(TypeError):
+            view["new"] = "x"  # type: ignore[index]
+    for spec in SAMPLER_SPECS.values():
+        assert spec.default_grid in GRIDS and spec.name in SAMPLERS
+        with pytest.raises(AttributeError):  # frozen
+            spec.default_steps = 1  # type: ignore[misc]
+    assert set(OBJECTIVES) == set(OBJECTIVE_NAMES)
+    gm = GaussianMixture(**TWO_BUMPS)
+    run = sample(gm, "dpm++2m", n=5)
+    assert len(run.times) == SAMPLER_SPECS["dpm++2m"].default_steps + 1
+    assert run.meta["grid"] == SAMPLER_SPECS["dpm++2m"].default_grid
+
+
+def test_predictors_say_their_dim() -> None:
+    gm = GaussianMixture(means=[[0.0, 0.0, 1.0]], stds=1.0)
+    model = DiffusionModel(MLPDenoiser(dim=3, hidden=8, layers=1))
+    assert gm.dim == 3 and model.dim == 3
+    assert sample(gm, "ddim", 2, n=4).points.shape == (3, 4, 3)  # dim from the model
+    assert sample(model, "ddim", 2, n=4).points.shape == (3, 4, 3)
+    cond = DiffusionModel(MLPDenoiser(dim=2, hidden=8, layers=1, num_classes=2))
+    assert GuidedModel(cond, labels=1, scale=3.0).dim == 2
+
+
+@pytest.mark.parametrize("name", ["ddpm", "dpm++2m", "langevin"])
+def test_the_callback_sees_every_step_and_rebuilds_the_trajectory(name: str) -> None:
+    gm = GaussianMixture(**TWO_BUMPS)
+    seen: list[dict] = []
+
+    def keep(info: dict) -> None:
+        seen.append({k: v.clone() if isinstance(v, torch.Tensor) else v
+                     for k, v in info.items() if k != "prediction"})
+
+    traj = sample(gm, name, 12, n=30, seed=4, callback=keep)
+    assert [s["i"] for s in seen] == list(range(12))
+    np.testing.assert_array_equal([s["t"] for s in seen], traj.times[:-1])
+    np.testing.assert_array_equal([s["t_next"] for s in seen], traj.times[1:])
+    points = np.stack([seen[0]["x"].numpy()] + [s["x_next"].numpy() for s in seen])
+    np.testing.assert_array_equal(points, traj.points)
+    denoised = np.stack([s["denoised"].numpy() for s in seen] + [traj.final])
+    np.testing.assert_array_equal(denoised, traj.predictions)
+    assert seen[-1]["nfe"] == traj.nfe
+    again = sample(gm, name, 12, n=30, seed=4)  # watching changes nothing
+    np.testing.assert_array_equal(again.points, traj.points)
+
+
+def test_the_callback_follows_a_run_started_part_way() -> None:
+    gm = GaussianMixture(**TWO_BUMPS)
+    trunk = sample(gm, "ddim", 10, n=8, seed=1)
+    seen: list[int] = []
+    run = sample(gm, "ddim", 10, x_start=trunk.points[4], start_step=4,
+                 callback=lambda info: seen.append(info["i"]))
+    assert seen == list(range(4, 10)) and len(run.points) == 7
+
+
+def test_a_run_too_big_for_memory_is_refused_at_once_in_one_line() -> None:
+    gm = GaussianMixture(**TWO_BUMPS)
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match="fewer steps or fewer points") as err:
+        sample(gm, "ddpm", steps=100_000_000, n=2000)
+    assert time.perf_counter() - started < 1.0
+    message = str(err.value)
+    assert "\n" not in message and "TiB" in message and "record_predictions=False" in message
+    with pytest.raises(ValueError, match="fewer steps or fewer points") as err:
+        sample(gm, "ddpm", steps=100_000_000, n=2000, record_predictions=False)
+    assert "record_predictions" not in str(err.value)
+    # the limit is the caller's to set: a small run under a tiny limit is refused too
+    with pytest.raises(ValueError, match=r"over the 1\.0 KiB limit"):
+        sample(gm, "ddim", 10, n=100, max_memory=1024)
+    assert sample(gm, "ddim", 10, n=100, max_memory=10**6).points.shape == (11, 100, 2)
+    with pytest.raises(ValueError, match="max_memory must be a positive"):
+        sample(gm, "ddim", 10, n=100, max_memory=0)
+
+
+def test_guidance_without_labels_is_refused_not_ignored(conditional) -> None:
+    model, _, _ = conditional
+    for unconditional in (load_pretrained("smiley_ddpm"), GaussianMixture(**TWO_BUMPS)):
+        with pytest.raises(ValueError, match="class-conditional model and labels=") as err:
+            sample(unconditional, "ddim", 5, n=5, guidance=3)
+        assert "\n" not in str(err.value)
+    with pytest.raises(ValueError, match="pass labels="):
+        sample(model, "ddim", 5, n=5, guidance=3.0)
+    assert sample(model, "ddim", 5, n=5, guidance=1.0).nfe == 5  # the default: fine
+
+
+def test_options_are_keyword_only_and_owned_by_their_sampler() -> None:
+    gm = GaussianMixture(**TWO_BUMPS)
+    with pytest.raises(TypeError):
+        sample(gm, "ddim", 5, 100)  # type: ignore[misc]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'etta'"):
+        sample(gm, "ddim", 5, n=5, etta=0.5)
+    with pytest.raises(ValueError, match="langevin_steps is a setting of langevin"):
+        sample(gm, "ddim", 5, n=5, langevin_steps=3)
+    with pytest.raises(ValueError, match="eta is a setting of ddim; ddpm takes none"):
+        sample(gm, "ddpm", 5, n=5, eta=0.5)
+    assert sample(gm, "ddpm", 5, n=5, eta=None).sampler == "ddpm"  # None: not given
+    assert sample(gm, "ddim", 5, n=5, eta=0.5).sampler == "ddim(eta=0.5)"

@@ -1,135 +1,31 @@
-"""Training objectives and the model interface every sampler uses.
+"""The model interface every sampler uses: a trained net, its schedule and objective.
 
 A network trained for any objective is wrapped in a :class:`DiffusionModel`, which
 reports at any ``(x, t)`` the predicted clean point and noise (and from them the
-score and the velocity), so every sampler runs on every model.
+score and the velocity), so every sampler runs on every model. The losses that
+train it are in :mod:`manim_diffusion.training.objectives`.
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
-from typing import Protocol
 
 import torch
 from torch import nn
 
+from .prediction import Prediction
+from .prediction import Predictor as Predictor  # re-exported: imported from here too
+from .prediction import evals_per_call as evals_per_call  # re-exported likewise
 from .schedules import Schedule, get_schedule
 
-__all__ = [
-    "OBJECTIVES",
-    "Prediction",
-    "Predictor",
-    "DiffusionModel",
-    "GuidedModel",
-    "diffusion_loss",
-    "evals_per_call",
-]
+__all__ = ["OBJECTIVE_NAMES", "DiffusionModel", "GuidedModel"]
 
-#: What the network is trained to output, by objective name.
-OBJECTIVES: dict[str, str] = {
-    "eps": "the noise epsilon that was added (DDPM)",
-    "x0": "the clean point x0",
-    "v": "the velocity v = alpha eps - sigma x0 (Salimans and Ho)",
-    "score": "the score -eps / sigma (denoising score matching, sigma^2-weighted)",
-    "flow": "the velocity dx/dt = alpha' x0 + sigma' eps (flow matching; on the flow "
-    "schedule, x0 - eps: rectified flow)",
-}
+#: The net outputs :meth:`DiffusionModel.predict` reads (described, with their losses,
+#: by :data:`manim_diffusion.training.objectives.OBJECTIVES`).
+OBJECTIVE_NAMES: tuple[str, ...] = ("eps", "x0", "v", "score", "flow")
 
 #: Objectives that need alpha > 0 at every t (a variance-preserving schedule).
 _NEEDS_VP = ("eps", "v", "score")
-
-
-@dataclass
-class Prediction:
-    """The model's view of a noisy batch ``x`` at time ``t``.
-
-    Returned by ``predict(x, t)`` of every predictor; the fields are also its
-    attributes, and :attr:`score` and :attr:`velocity` follow from them.
-
-    Parameters
-    ----------
-    x0
-        Predicted clean points, shape ``(N, D)``.
-    eps
-        Predicted noise, shape ``(N, D)``.
-    alpha, sigma
-        The schedule's factors at ``t`` (tensors broadcastable to ``(N, 1)``).
-    d_alpha, d_sigma
-        Their time derivatives, for the velocity.
-
-    Examples
-    --------
-    Noisy points at t = 0.9 and the model's guess of their clean versions:
-
-    .. manim:: PredictionExample
-        :save_last_frame:
-
-        import torch
-        from manim_diffusion import (DistributionCloud, forward_trajectory, load_pretrained,
-                                     make_dataset)
-
-        class PredictionExample(Scene):
-            def construct(self):
-                model = load_pretrained("smiley_ddpm")
-                data = make_dataset("smiley", 1500, seed=0)
-                noisy = forward_trajectory(data, model.schedule, steps=20, seed=0).at(0.9)
-                pred = model.predict(torch.as_tensor(noisy), 0.9)
-                for points, side, title in [(noisy, LEFT, "noisy x at t = 0.9"),
-                                            (pred.x0.numpy(), RIGHT, "pred.x0")]:
-                    axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=5.5,
-                                y_length=5.5, tips=False).shift(3.4 * side + 0.4 * DOWN)
-                    self.add(axes, DistributionCloud(points, axes=axes, radius=0.02),
-                             Text(title, font_size=26).next_to(axes, UP))
-    """
-
-    x0: torch.Tensor
-    eps: torch.Tensor
-    alpha: torch.Tensor
-    sigma: torch.Tensor
-    d_alpha: torch.Tensor
-    d_sigma: torch.Tensor
-
-    @property
-    def score(self) -> torch.Tensor:
-        """grad log p_t(x) = -eps / sigma."""
-        return -self.eps / self.sigma
-
-    @property
-    def velocity(self) -> torch.Tensor:
-        """The probability-flow velocity dx/dt = alpha' x0 + sigma' eps."""
-        return self.d_alpha * self.x0 + self.d_sigma * self.eps
-
-    def guided(self, conditional: Prediction, scale: float) -> Prediction:
-        """Classifier-free guidance: ``self + scale (conditional - self)``.
-
-        ``self`` is the unconditional prediction; scale 0 gives it back, 1 gives the
-        conditional one, larger scales push further towards the class. x0 and eps are
-        affine in each other at fixed ``x``, so mixing both keeps them consistent.
-        """
-        return Prediction(
-            x0=self.x0 + scale * (conditional.x0 - self.x0),
-            eps=self.eps + scale * (conditional.eps - self.eps),
-            alpha=self.alpha,
-            sigma=self.sigma,
-            d_alpha=self.d_alpha,
-            d_sigma=self.d_sigma,
-        )
-
-
-class Predictor(Protocol):
-    """Anything a sampler can run on: a trained model or an exact ground truth."""
-
-    schedule: Schedule
-
-    def predict(self, x: torch.Tensor, t: torch.Tensor | float) -> Prediction:
-        """x0 and epsilon predicted for points ``x`` at library time ``t``."""
-        ...
-
-
-def evals_per_call(model: Predictor) -> int:
-    """Network evaluations one ``predict`` call costs (2 with classifier-free guidance)."""
-    return int(getattr(model, "evals_per_call", 1))
 
 
 def _time_column(t: torch.Tensor | float, x: torch.Tensor) -> torch.Tensor:
@@ -149,7 +45,8 @@ class DiffusionModel(nn.Module):
     schedule
         A :class:`~manim_diffusion.core.schedules.Schedule` or its name.
     objective
-        What ``net`` outputs: one of :data:`OBJECTIVES`.
+        What ``net`` outputs: one of
+        :data:`~manim_diffusion.training.objectives.OBJECTIVES`.
 
     Attributes
     ----------
@@ -182,9 +79,9 @@ class DiffusionModel(nn.Module):
         self, net: nn.Module, schedule: Schedule | str = "linear", objective: str = "eps"
     ) -> None:
         super().__init__()
-        if objective not in OBJECTIVES:
+        if objective not in OBJECTIVE_NAMES:
             raise ValueError(
-                f"unknown objective {objective!r}; choose one of: {', '.join(OBJECTIVES)}"
+                f"unknown objective {objective!r}; choose one of: {', '.join(OBJECTIVE_NAMES)}"
             )
         schedule = get_schedule(schedule) if isinstance(schedule, str) else schedule
         if objective in _NEEDS_VP and not schedule.variance_preserving:
@@ -200,6 +97,14 @@ class DiffusionModel(nn.Module):
     @property
     def num_classes(self) -> int:
         return int(getattr(self.net, "num_classes", 0))
+
+    @property
+    def dim(self) -> int | None:
+        """The dimension of the points the net works on (its config's ``dim``), if known."""
+        config = getattr(self.net, "config", None)
+        if isinstance(config, dict) and "dim" in config:
+            return int(config["dim"])
+        return None
 
     def to_precision(self, precision: str) -> DiffusionModel:
         """A copy whose net runs in ``precision`` ("float32" or "bfloat16").
@@ -351,6 +256,11 @@ class GuidedModel:
         self.schedule = model.schedule
 
     @property
+    def dim(self) -> int | None:
+        """The point dimension of the guided model."""
+        return self.model.dim
+
+    @property
     def evals_per_call(self) -> int:
         """2: one conditional and one unconditional pass (1 at scales 0 and 1)."""
         return 1 if self.scale in (0.0, 1.0) else 2
@@ -375,36 +285,3 @@ class GuidedModel:
             both.d_alpha[n:], both.d_sigma[n:],
         )
         return uncond.guided(cond, self.scale)
-
-
-def diffusion_loss(
-    model: DiffusionModel,
-    x0: torch.Tensor,
-    generator: torch.Generator | None = None,
-    t_min: float = 0.0,
-    t_max: float = 0.999,
-    labels: torch.Tensor | None = None,
-) -> torch.Tensor:
-    """The mean-squared training loss of ``model``'s objective on clean batch ``x0``.
-
-    Times are drawn uniformly in ``[t_min, t_max]`` (the data end, where sigma is 0,
-    is left out), noise from a standard normal. ``labels`` (-1 for "no class")
-    condition a class-conditional model.
-    """
-    n = x0.shape[0]
-    t = t_min + (t_max - t_min) * torch.rand(n, generator=generator, dtype=x0.dtype)
-    eps = torch.randn(x0.shape, generator=generator, dtype=x0.dtype)
-    alpha, sigma, d_alpha, d_sigma = model.coefficients(t.reshape(-1, 1))
-    xt = alpha * x0 + sigma * eps
-    out = model(xt, t, labels)
-    if model.objective == "eps":
-        return torch.mean((out - eps) ** 2)
-    if model.objective == "x0":
-        return torch.mean((out - x0) ** 2)
-    if model.objective == "v":
-        return torch.mean((out - (alpha * eps - sigma * x0)) ** 2)
-    if model.objective == "score":  # sigma^2 |s - (-eps / sigma)|^2
-        return torch.mean((sigma * out + eps) ** 2)
-    if model.objective == "flow":
-        return torch.mean((out - (d_alpha * x0 + d_sigma * eps)) ** 2)
-    raise AssertionError(model.objective)  # pragma: no cover - guarded in __init__

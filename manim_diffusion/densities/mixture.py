@@ -8,7 +8,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from ..core.model import Prediction
+from ..core.prediction import Prediction
 from ..core.schedules import Schedule, get_schedule
 from ..data.geometry import THREE_DOTS_CENTRES, THREE_DOTS_STD
 from .points import ArrayLike, as_points_array, like_input
@@ -80,6 +80,11 @@ class GaussianMixture:
         self.weights = torch.as_tensor(w)
         self.schedule = get_schedule(schedule) if isinstance(schedule, str) else schedule
 
+    @property
+    def dim(self) -> int:
+        """The dimension D of the points (the Predictor protocol's ``dim``)."""
+        return int(self.means.shape[1])
+
     @classmethod
     def three_dots(cls, schedule: Schedule | str = "linear") -> GaussianMixture:
         """The exact mixture behind the ``three_dots`` data set (its ground truth).
@@ -89,11 +94,6 @@ class GaussianMixture:
         deviations inside).
         """
         return cls(THREE_DOTS_CENTRES, THREE_DOTS_STD, schedule=schedule)
-
-    @property
-    def dim(self) -> int:
-        """The dimension D of the points."""
-        return int(self.means.shape[1])
 
     def _marginal(self, t: float) -> tuple[float, float, torch.Tensor]:
         alpha = float(self.schedule.alpha(float(t)))

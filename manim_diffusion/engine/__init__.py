@@ -18,8 +18,9 @@ from ..apps.mnist.latent import DEFAULT_GUIDANCE, LatentMNIST, guided_fractions,
 from ..apps.mnist.vae import VAE
 from ..apps.mnist.vae_eval import decode_images, encode_means, knn_accuracy, reconstruction_error
 from ..apps.mnist.vae_training import VAEConfig, VAEResult, VAESnapshot, train_vae
-from ..core.model import OBJECTIVES, DiffusionModel, GuidedModel, Prediction
+from ..core.model import DiffusionModel, GuidedModel
 from ..core.nets import MLPDenoiser
+from ..core.prediction import Prediction
 from ..core.schedules import (
     SCHEDULES,
     CosineSchedule,
@@ -51,6 +52,7 @@ from ..io.checkpoints import (
     save_checkpoint,
 )
 from ..samplers.sample import DEFAULT_STEPS, GRIDS, SAMPLERS, sample, time_grid
+from ..training.objectives import OBJECTIVES
 from ..training.train import Snapshot, TrainConfig, TrainingDiverged, TrainResult, train
 
 __all__ = [

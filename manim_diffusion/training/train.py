@@ -11,12 +11,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..core.model import DiffusionModel, diffusion_loss
+from ..core.model import DiffusionModel
 from ..core.nets import MLPDenoiser
 from ..core.threads import limited_threads
 from ..samplers.sample import sample
 from .config import RunConfig
 from .loop import LoopSettings, StepLoss, TrainingDiverged, run_loop, seeded
+from .objectives import diffusion_loss
 
 __all__ = ["TrainConfig", "TrainResult", "Snapshot", "TrainingDiverged", "train", "build_model"]
 

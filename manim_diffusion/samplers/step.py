@@ -1,0 +1,76 @@
+"""What a sampler's step gets (the run's grid, model and noise) and what it gives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import torch
+
+from ..core.prediction import Prediction, Predictor
+
+__all__ = ["Step", "StepContext", "StepOut"]
+
+#: What a step gives: new x, the prediction at times[k], network evaluations spent.
+StepOut = tuple[torch.Tensor, Prediction, int]
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What every step of one run reads: the model, the grid and its coefficients.
+
+    Parameters
+    ----------
+    model
+        The predictor, guidance and precision already applied.
+    times
+        The grid, ``steps + 1`` library times from 0 (noise) to 1 (data).
+    alphas, sigmas
+        The schedule's factors at each grid time.
+    lam
+        Half log-SNR, ``log(alpha / sigma)``, at each grid time (DPM-Solver's time).
+    g2
+        The reverse SDE's ``g^2`` at each grid time.
+    gen
+        The generator of every noise draw of the run.
+    """
+
+    model: Predictor
+    times: torch.Tensor
+    alphas: torch.Tensor
+    sigmas: torch.Tensor
+    lam: torch.Tensor
+    g2: torch.Tensor
+    gen: torch.Generator
+
+    @classmethod
+    def on_grid(cls, model: Predictor, times: torch.Tensor, gen: torch.Generator) -> StepContext:
+        """The context of a run of ``model`` over ``times``, its noise drawn from ``gen``."""
+        schedule = model.schedule
+        alphas, sigmas = schedule.alpha(times), schedule.sigma(times)
+        _, g2 = schedule.drift_diffusion(times)
+        lam = torch.log(alphas) - torch.log(sigmas)
+        return cls(model, times, alphas, sigmas, lam, g2, gen)
+
+    def predict(self, x: torch.Tensor, t: float) -> Prediction:
+        """The model's prediction for ``x`` at library time ``t``."""
+        return self.model.predict(x, t)
+
+    def noise(self, x: torch.Tensor) -> torch.Tensor:
+        """Standard normal noise of the shape of ``x``, from the run's generator."""
+        return torch.randn(x.shape, generator=self.gen)
+
+
+class Step(Protocol):
+    """One sampler made for one run: a step from ``times[k]`` to ``times[k + 1]``.
+
+    A sampler's spec makes it from a :class:`StepContext` and the sampler's own
+    options; it keeps whatever state the sampler needs between steps (DPM-Solver++'s
+    previous x0-hat), and names the run (``label``, e.g. ``"ddim(eta=0.5)"``).
+    """
+
+    label: str
+
+    def __call__(self, x: torch.Tensor, k: int, last: bool) -> StepOut:
+        """Step the points ``x`` from ``times[k]`` on; ``last`` for the step to the data."""
+        ...
