@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from manim_diffusion.analysis.evaluate import evaluate
 from manim_diffusion.cli.main import main
 from manim_diffusion.engine import SAMPLERS, Trajectory, load_pretrained
-from manim_diffusion.io.checkpoints import pretrained_dir, sha256_of
+from manim_diffusion.io import pretrained_dir, sha256_of
 
 # the package re-exports the function `train`, which shadows the submodule attribute
 train_module = importlib.import_module("manim_diffusion.training.train")
@@ -379,3 +379,20 @@ def test_out_below_a_file(runner, tmp_path):
                  "--out", blocker / "t.npz")
     assert_refused(result, "cannot write", "t.npz")
     assert blocker.read_text() == "not a directory"
+
+
+# ---------------------------------------------------------------- packaging
+
+
+def test_pyproject_lists_every_package():
+    """pyproject.toml lists the packages (pretrained/ is mapped into the package for
+    wheels), so a new subpackage must be added there or wheels would leave it out."""
+    from setuptools import find_packages
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    found = set(find_packages(str(root), include=["manim_diffusion*"]))
+    assert set(config["packages"]) == found | {"manim_diffusion.pretrained"}
+    assert config["package-dir"] == {"manim_diffusion.pretrained": "pretrained"}

@@ -30,7 +30,7 @@ from manim_diffusion.apps.mnist.vae import (
     train_vae,
 )
 from manim_diffusion.cli.main import main
-from manim_diffusion.io.checkpoints import (
+from manim_diffusion.io import (
     CheckpointError,
     list_pretrained,
     load_arrays,

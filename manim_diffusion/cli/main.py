@@ -58,7 +58,7 @@ from ..engine import (
     save_checkpoint,
     train,
 )
-from ..io.checkpoints import (
+from ..io import (
     add_to_manifest,
     pretrained_dir,
     save_arrays,

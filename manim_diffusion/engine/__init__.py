@@ -51,7 +51,7 @@ from ..densities.langevin import (
     smiley_density,
 )
 from ..densities.mixture import GaussianMixture
-from ..io.checkpoints import (
+from ..io import (
     CheckpointError,
     list_pretrained,
     load_checkpoint,

@@ -75,7 +75,7 @@ def _sha256(path: Path) -> str:
 
 def _checkpoint_hashes() -> dict[str, Any]:
     """The sha256 of every file listed in the shipped ``pretrained/manifest.json``."""
-    from ..io.checkpoints import MANIFEST, pretrained_dir
+    from ..io import MANIFEST, pretrained_dir
 
     manifest = pretrained_dir() / MANIFEST
     if not manifest.exists():
