@@ -116,7 +116,7 @@ def template(name: str) -> str:
     The templates are package data, read through :mod:`importlib.resources`; the
     deck fills in ``%TITLE%`` (and ``%DATA%``, the slides as JSON).
     """
-    page = resources.files("manim_diffusion.talk").joinpath("templates", name)
+    page = resources.files("manim_diffusion.talk").joinpath("templates").joinpath(name)
     return page.read_text(encoding="utf-8")
 
 
