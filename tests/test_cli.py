@@ -443,3 +443,18 @@ def test_python_dash_m_runs_the_command():
     assert "Usage: manim-diffusion" in result.stdout
     for command in ("list", "train", "sample", "eval", "mnist", "talk"):
         assert command in result.stdout
+
+
+def test_manifest_entries_are_built_in_one_place(shipped_dir, tmp_path):
+    """Every shipped entry is what io.manifest_entry builds from its fields (same keys,
+    same order), and writing them back gives the shipped manifest byte for byte."""
+    from manim_diffusion.io import SECTIONS, add_to_manifest, list_pretrained, manifest_entry
+
+    copy = tmp_path / "pretrained"
+    shutil.copytree(shipped_dir, copy)
+    for section in SECTIONS:
+        for entry in list_pretrained(shipped_dir, section):
+            built = manifest_entry(**entry)
+            assert list(built.items()) == list(entry.items()), entry["name"]
+            add_to_manifest(built, copy, section)
+    assert (copy / "manifest.json").read_bytes() == (shipped_dir / "manifest.json").read_bytes()
