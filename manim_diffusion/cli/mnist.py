@@ -9,8 +9,6 @@ from typing import NoReturn, TypeVar
 
 import click
 
-from ..apps.mnist.classifier import ClassifierConfig
-from ..apps.mnist.idx import MNISTError
 from ..apps.mnist.latent import (
     CLASSIFIER_NAME,
     DEFAULT_GUIDANCE,
@@ -28,8 +26,15 @@ from ..apps.mnist.recipes import (
     train_latent_file,
     train_vae_files,
 )
-from ..apps.mnist.vae import VAEConfig
-from ..engine import OBJECTIVES, CheckpointError, TrainConfig, TrainingDiverged
+from ..engine import (
+    OBJECTIVES,
+    CheckpointError,
+    ClassifierConfig,
+    MNISTError,
+    TrainConfig,
+    TrainingDiverged,
+    VAEConfig,
+)
 from .main import PositiveInt, mnist_dir_option, out_dir_option
 
 __all__ = ["mnist_group"]

@@ -9,7 +9,21 @@ from typing import Any
 
 import numpy as np
 
-from ...core.threads import limited_threads
+from ...engine import (  # the facade: these names stay wherever their modules go
+    ClassifierConfig,
+    DigitClassifier,
+    TrainConfig,
+    VAEConfig,
+    classifier_accuracy,
+    encode_means,
+    knn_accuracy,
+    limited_threads,
+    load_mnist,
+    reconstruction_error,
+    train,
+    train_classifier,
+    train_vae,
+)
 from ...io import (
     CheckpointError,
     add_to_manifest,
@@ -21,9 +35,8 @@ from ...io import (
     sha256_of,
     shipped_file,
 )
-from ...training.train import TrainConfig, build_model, train
-from .classifier import ClassifierConfig, DigitClassifier, classifier_accuracy, train_classifier
-from .idx import MNIST_ENV, load_mnist
+from ...training.train import build_model
+from .idx import MNIST_ENV
 from .latent import (
     CLASSIFIER_NAME,
     DIGITS_PER_CLASS,
@@ -42,7 +55,6 @@ from .latent import (
     save_classifier,
     save_vae,
 )
-from .vae import VAEConfig, encode_means, knn_accuracy, reconstruction_error, train_vae
 
 __all__ = [
     "LatentReport",
