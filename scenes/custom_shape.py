@@ -16,6 +16,7 @@ manim colour name; its sections (pause points) are "data", "training" and "sampl
 from __future__ import annotations
 
 import numpy as np
+from _kit import Narrator, faint_axes
 from manim import (
     BOLD,
     DOWN,
@@ -23,7 +24,6 @@ from manim import (
     LEFT,
     UP,
     WHITE,
-    Axes,
     FadeIn,
     FadeOut,
     ManimColor,
@@ -110,9 +110,7 @@ class CustomShape(Scene):
         trajectory = Trajectory(times=run.times, points=clipped_to_panel(run.points),
                                 steps=run.steps, sampler=run.sampler)
 
-        axes = Axes(x_range=[-DATA_RANGE, DATA_RANGE, 1], y_range=[-DATA_RANGE, DATA_RANGE, 1],
-                    x_length=6.0, y_length=6.0, tips=False,
-                    axis_config={"stroke_opacity": 0.25, "include_ticks": False})
+        axes = faint_axes(DATA_RANGE, 6.0)
         axes.to_edge(LEFT, buff=0.7).shift(0.35 * DOWN)
         title = Text("Your own data set: a word, learned by a flow model",
                      font_size=34).to_edge(UP, buff=0.3)
@@ -148,24 +146,16 @@ class CustomShape(Scene):
             label = f"training step {step:,} / {p['train_steps']:,}"
             return at_sidebar(Text(label, font_size=30), 2.2)
 
-        def caption(text: str) -> Text:
-            return at_sidebar(Text(text, font_size=24, color=GREY_B, line_spacing=0.8), 0.2)
-
-        words = caption(f"Any Text or SVG outline\ncan become a data set:\n"
-                        f"here the word \u201c{p['word']}\u201d")
-
-        def say(text: str, run_time: float = 0.6) -> None:
-            nonlocal words
-            new = caption(text)
-            self.play(FadeOut(words), FadeIn(new), run_time=run_time)
-            words = new
+        narrator = Narrator(self, lambda words: at_sidebar(words, 0.2), font_size=24)
+        words = narrator.first(f"Any Text or SVG outline\ncan become a data set:\n"
+                               f"here the word \u201c{p['word']}\u201d")
 
         # ---- the word becomes points
         self.next_section("data")
         self.play(Write(title), FadeIn(axes), run_time=1.0)
         self.play(Write(word), FadeIn(words), run_time=2.0)
         self.wait(0.5)
-        say(f"{N_DATA:,} points spread evenly\ninside the letters:\nthe data set")
+        narrator.say(f"{N_DATA:,} points spread evenly\ninside the letters:\nthe data set")
         self.play(FadeIn(data_cloud), word.animate.set_fill(opacity=0.0), run_time=1.5)
         self.remove(word)
         self.add(outline)
@@ -174,8 +164,8 @@ class CustomShape(Scene):
         # ---- a model trains; each snapshot samples the same noise
         self.next_section("training")
         counter = counter_text(0)
-        say(f"A flow-matching model trains\non them, right now. Every\n{SNAPSHOT_EVERY} steps "
-            "it samples the\nsame fixed noise")
+        narrator.say(f"A flow-matching model trains\non them, right now. Every\n"
+                     f"{SNAPSHOT_EVERY} steps it samples the\nsame fixed noise")
         self.play(FadeOut(data_cloud), FadeIn(learning_cloud), FadeIn(counter), run_time=1.0)
         self.wait(0.8)
         for k, snap in enumerate(result.snapshots, start=1):
@@ -187,16 +177,16 @@ class CustomShape(Scene):
             self.add(new)
             counter = new
         self.wait(0.8)
-        say("Blob first, then the\nletters, then their holes")
+        narrator.say("Blob first, then the\nletters, then their holes")
         self.wait(1.5)
 
         # ---- the trained model samples fresh noise
         self.next_section("sampling")
-        say(f"Sampling the trained model:\nfresh noise flows onto the\n"
-            f"word ({SAMPLER_STEPS} Euler steps)")
+        narrator.say(f"Sampling the trained model:\nfresh noise flows onto the\n"
+                     f"word ({SAMPLER_STEPS} Euler steps)")
         self.play(FadeOut(learning_cloud), FadeIn(cloud), FadeIn(bar), run_time=1.0)
         self.add(tracer)
         self.play(t.animate.set_value(1.0), run_time=7.0, rate_func=smooth)
-        say("The word, learned: the edges\nare softer than the data's,\n"
-            "as a small MLP smooths them")
+        narrator.say("The word, learned: the edges\nare softer than the data's,\n"
+                     "as a small MLP smooths them")
         self.wait(2.5)

@@ -7,13 +7,12 @@ In a talk script its parameters are ``model``, ``n_points`` and ``seed``; its se
 
 from __future__ import annotations
 
+from _kit import Narrator, faint_axes
 from manim import (
     DOWN,
-    GREY_B,
     LEFT,
     RIGHT,
     UP,
-    Axes,
     FadeIn,
     FadeOut,
     Scene,
@@ -49,8 +48,7 @@ class DDPMSmiley(Scene):
                             seed=p["seed"])
         t = ValueTracker(0.0)
 
-        axes = Axes(x_range=[-3, 3, 1], y_range=[-3, 3, 1], x_length=5.6, y_length=5.6,
-                    tips=False, axis_config={"stroke_opacity": 0.25, "include_ticks": False})
+        axes = faint_axes(3, 5.6)
         axes.to_edge(LEFT, buff=0.9).shift(0.25 * DOWN)
         title = Text("DDPM: noise becomes a smiley", font_size=34).to_edge(UP, buff=0.3)
         contours = ContourField(trajectory, time=t, axes=axes, stroke_width=1.5)
@@ -61,17 +59,9 @@ class DDPMSmiley(Scene):
         bar = TimeBar(time=t, trajectory=trajectory, length=5.0)
         bar.next_to(axes, RIGHT, buff=0.6).shift(2.0 * DOWN)
 
-        def caption(text: str) -> Text:
-            return Text(text, font_size=24, color=GREY_B, line_spacing=0.8).next_to(
-                bar, UP, buff=1.2).align_to(bar, LEFT)
-
-        words = caption(f"{p['n_points']:,} samples of pure\nGaussian noise at t = 0")
-
-        def say(text: str) -> None:
-            nonlocal words
-            new = caption(text)
-            self.play(FadeOut(words), FadeIn(new), run_time=0.6)
-            words = new
+        narrator = Narrator(self, lambda words: words.next_to(bar, UP, buff=1.2).align_to(
+            bar, LEFT), font_size=24)
+        words = narrator.first(f"{p['n_points']:,} samples of pure\nGaussian noise at t = 0")
 
         self.next_section("noise")
         self.play(Write(title), FadeIn(axes), run_time=1.0)
@@ -80,15 +70,15 @@ class DDPMSmiley(Scene):
         self.wait(0.5)
 
         self.next_section("denoise")
-        say("1,000 DDPM steps: each one\ndenoises a little, then adds\nfresh noise")
+        narrator.say("1,000 DDPM steps: each one\ndenoises a little, then adds\nfresh noise")
         self.play(t.animate.set_value(1.0), run_time=9.0, rate_func=smooth)
-        say("The traced paths are jagged:\nthe sampler is stochastic")
+        narrator.say("The traced paths are jagged:\nthe sampler is stochastic")
         self.wait(1.5)
 
         self.next_section("scrub")
-        say("Scrub back: the face\ndissolves into noise...")
+        narrator.say("Scrub back: the face\ndissolves into noise...")
         self.play(t.animate.set_value(0.25), run_time=3.0, rate_func=linear)
-        say("...and forward again:\nthe same samples return")
+        narrator.say("...and forward again:\nthe same samples return")
         self.play(t.animate.set_value(1.0), run_time=3.0, rate_func=smooth)
         self.wait(1.5)
-        self.play(FadeOut(VGroup(words, title)), run_time=0.6)
+        self.play(FadeOut(VGroup(narrator.words, title)), run_time=0.6)

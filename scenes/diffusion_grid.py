@@ -16,9 +16,9 @@ run's class and seed) and ``steps`` (of both runs); its sections (pause points) 
 
 from __future__ import annotations
 
+from _kit import Narrator
 from manim import (
     DOWN,
-    GREY_B,
     UP,
     YELLOW,
     Create,
@@ -73,14 +73,15 @@ class DiffusionGrid(Scene):
 
         t = ValueTracker(0.0)
         bar = TimeBar(time=t, length=5.0, font_size=18).to_edge(DOWN, buff=0.35)
-        caption = self.caption(f"A DDPM run in the VAE's latent plane, asked for {digit}.\n"
-                               f"At each branch time, {K} new runs leave it with fresh noise.")
+        narrator = Narrator(self, lambda words: words.move_to([0.0, -2.35, 0.0]), font_size=22,
+                            line_spacing=0.9)
+        caption = narrator.first(f"A DDPM run in the VAE's latent plane, asked for {digit}.\n"
+                                 f"At each branch time, {K} new runs leave it with fresh noise.")
         grid = self.grid(guided, kit.decode, t)
         self.play(FadeIn(grid), FadeIn(bar), FadeIn(caption), run_time=0.8)
         self.play(t.animate.set_value(1.0), run_time=6.0, rate_func=linear)
-        caption = self.recaption(caption, f"Guided to {digit}, every branch is {digit}. "
-                                 "Early branches\n"
-                                 "draw it in other styles; late ones, the trunk's own.")
+        narrator.say(f"Guided to {digit}, every branch is {digit}. Early branches\n"
+                     "draw it in other styles; late ones, the trunk's own.")
         self.wait(2.5)
 
         # ---- no class: early branches become other digits
@@ -88,21 +89,21 @@ class DiffusionGrid(Scene):
         t2 = ValueTracker(0.0)
         bar2 = TimeBar(time=t2, length=5.0, font_size=18).move_to(bar)
         grid2 = self.grid(free, kit.decode, t2)
-        new = self.caption("Without a class: the same model, unconditional.")
-        self.play(FadeOut(grid), FadeOut(bar), FadeOut(caption), FadeIn(grid2), FadeIn(bar2),
-                  FadeIn(new), run_time=0.8)
-        caption = new
+        new = narrator.caption("Without a class: the same model, unconditional.")
+        self.play(FadeOut(grid), FadeOut(bar), FadeOut(narrator.words), FadeIn(grid2),
+                  FadeIn(bar2), FadeIn(new), run_time=0.8)
+        narrator.words = new
         self.play(t2.animate.set_value(1.0), run_time=6.0, rate_func=linear)
-        caption = self.recaption(caption, "Branches that leave early end as other digits;\n"
-                                 "from t = 0.95 on, the digit is already decided.")
+        narrator.say("Branches that leave early end as other digits;\n"
+                     "from t = 0.95 on, the digit is already decided.")
         self.wait(2.5)
 
         # ---- promote one early branch to a new trunk
         self.next_section("promote")
         b, k = PROMOTE
         box = grid2.cell_frame(b, k, color=YELLOW)
-        caption = self.recaption(caption, "Promote one early branch: it becomes the trunk\n"
-                                 "of a new tree, branched at the same times.")
+        narrator.say("Promote one early branch: it becomes the trunk\n"
+                     "of a new tree, branched at the same times.")
         self.play(Create(box), run_time=0.6)
         grid2.highlight(b, k)
         self.remove(box)
@@ -114,8 +115,8 @@ class DiffusionGrid(Scene):
         self.play(FadeOut(grid2), FadeOut(bar2), FadeIn(grid3), FadeIn(bar3),
                   FadeIn(trunk_box), run_time=0.8)
         self.play(t3.animate.set_value(1.0), run_time=5.0, rate_func=linear)
-        self.recaption(caption, "Its early branches again become any digit;\n"
-                       f"the late ones keep its {new_digit}.")
+        narrator.say("Its early branches again become any digit;\n"
+                     f"the late ones keep its {new_digit}.")
         self.wait(3.0)
 
     @staticmethod
@@ -124,13 +125,3 @@ class DiffusionGrid(Scene):
         grid = BranchingGrid(bs, decode, time=time, tile_height=0.95, buff=0.12,
                              trunk_gap=0.7, font_size=22, trunk_label=trunk_label)
         return grid.move_to([0.0, 0.35, 0.0])
-
-    @staticmethod
-    def caption(text: str) -> Text:
-        words = Text(text, font_size=22, color=GREY_B, line_spacing=0.9)
-        return words.move_to([0.0, -2.35, 0.0])
-
-    def recaption(self, old: Text, text: str) -> Text:
-        new = self.caption(text)
-        self.play(FadeOut(old), FadeIn(new), run_time=0.6)
-        return new

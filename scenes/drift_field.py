@@ -12,6 +12,7 @@ name); its sections (pause points) are "velocity", "ride" and "score".
 
 from __future__ import annotations
 
+from _kit import Narrator, faint_axes
 from manim import (
     DOWN,
     GREY_B,
@@ -51,8 +52,7 @@ STOPS = (0.3, 0.6, 0.85, 1.0)
 
 
 def _axes() -> Axes:
-    return Axes(x_range=[-3, 3, 1], y_range=[-3, 3, 1], x_length=5.4, y_length=5.4, tips=False,
-                axis_config={"stroke_opacity": 0.25, "include_ticks": False})
+    return faint_axes(3, 5.4)
 
 
 class DriftFieldScene(Scene):
@@ -72,32 +72,24 @@ class DriftFieldScene(Scene):
         bar = TimeBar(time=t, trajectory=trajectory, length=5.0)
         bar.next_to(axes, RIGHT, buff=0.6).shift(2.0 * DOWN)
 
-        def caption(text: str) -> Text:
-            return Text(text, font_size=24, color=GREY_B, line_spacing=0.8).next_to(
-                bar, UP, buff=1.0).align_to(bar, LEFT)
-
-        words = caption("Flow matching's velocity field\nat t = 0: every arrow points\nfrom noise "
-                        "towards the data")
-
-        def say(text: str) -> None:
-            nonlocal words
-            new = caption(text)
-            self.play(FadeOut(words), FadeIn(new), run_time=0.5)
-            words = new
+        narrator = Narrator(self, lambda words: words.next_to(bar, UP, buff=1.0).align_to(
+            bar, LEFT), font_size=24, run_time=0.5)
+        words = narrator.first("Flow matching's velocity field\nat t = 0: every arrow points\n"
+                               "from noise towards the data")
 
         self.next_section("velocity")
         self.play(Write(title), FadeIn(axes), run_time=1.0)
         self.play(FadeIn(field), FadeIn(bar), FadeIn(words), run_time=1.0)
         self.play(FadeIn(cloud), run_time=0.8)
         self.next_section("ride")
-        say("The cloud rides the field:\neach point moves along the\narrow under it")
+        narrator.say("The cloud rides the field:\neach point moves along the\narrow under it")
         for stop in STOPS:
             self.play(t.animate.set_value(stop), run_time=2.2, rate_func=smooth)
             self.wait(0.4)
-        say("Near the data the field\nbends towards the smiley's\nstrokes (arrows rescaled\n"
-            "at every t to read)")
+        narrator.say("Near the data the field\nbends towards the smiley's\nstrokes (arrows "
+                     "rescaled\nat every t to read)")
         self.wait(1.5)
-        self.play(FadeOut(Group(field, cloud, axes, bar, words)), run_time=0.8)
+        self.play(FadeOut(Group(field, cloud, axes, bar, narrator.words)), run_time=0.8)
 
         # --- learned score against the exact score -------------------------------------
         self.next_section("score")

@@ -15,6 +15,7 @@ DDIM panels), ``flow_model``, ``n_points`` and ``seed``; its sections (pause poi
 from __future__ import annotations
 
 import numpy as np
+from _kit import Narrator, faint_axes
 from manim import (
     BLUE,
     DOWN,
@@ -24,12 +25,10 @@ from manim import (
     UP,
     WHITE,
     YELLOW,
-    Axes,
     Circle,
     Create,
     DashedLine,
     FadeIn,
-    FadeOut,
     Group,
     Scene,
     Text,
@@ -113,10 +112,7 @@ class FlowVsDiffusion(Scene):
         clouds = Group()  # the clouds are image mobjects
         for k, ((_, _, _, every, label, subtitle, colour), traj) in enumerate(
                 zip(PANELS, runs, strict=True)):
-            axes = Axes(x_range=[-DATA_RANGE, DATA_RANGE, 1],
-                        y_range=[-DATA_RANGE, DATA_RANGE, 1],
-                        x_length=PANEL_SIZE, y_length=PANEL_SIZE, tips=False,
-                        axis_config={"stroke_opacity": 0.25, "include_ticks": False})
+            axes = faint_axes(DATA_RANGE, PANEL_SIZE)
             axes.move_to([(k - 1) * (PANEL_SIZE + 0.65), 0.6, 0])
             heading = VGroup(
                 Text(label, font_size=24, color=colour),
@@ -141,19 +137,10 @@ class FlowVsDiffusion(Scene):
 
         bar = TimeBar(time=t, length=5.0, font_size=18).move_to([0, -2.55, 0])
 
-        def caption(text: str) -> Text:
-            return Text(text, font_size=18, color=GREY_B, line_spacing=0.8).move_to(
-                [0, -3.4, 0])
-
-        words = caption(f"The same {p['n_points']:,} points of Gaussian noise start in all "
-                        "three panels;\n"
-                        f"circles mark {N_PATHS} points that travel far; their paths are traced")
-
-        def say(text: str, run_time: float = 0.6) -> None:
-            nonlocal words
-            new = caption(text)
-            self.play(FadeOut(words), FadeIn(new), run_time=run_time)
-            words = new
+        narrator = Narrator(self, lambda words: words.move_to([0, -3.4, 0]), font_size=18)
+        words = narrator.first(
+            f"The same {p['n_points']:,} points of Gaussian noise start in all three panels;\n"
+            f"circles mark {N_PATHS} points that travel far; their paths are traced")
 
         self.next_section("noise")
         self.play(Write(title), FadeIn(panels), run_time=1.2)
@@ -162,18 +149,18 @@ class FlowVsDiffusion(Scene):
         self.wait(1.5)
 
         self.next_section("paths")
-        say("One clock for all three, t = 0 noise to t = 1 data. The diffusion\n"
-            "samplers barely move until halfway; the flow moves from the start")
+        narrator.say("One clock for all three, t = 0 noise to t = 1 data. The diffusion\n"
+                     "samplers barely move until halfway; the flow moves from the start")
         self.play(t.animate.set_value(1.0), run_time=10.0, rate_func=smooth)
         self.play(FadeIn(verdicts), run_time=0.8)
         self.wait(2.0)
 
         self.next_section("chords")
-        say("Yellow dashes: the straight line from each start to its end. Flow matching\n"
-            "trains on straight lines, but random noise-data pairs cross, so the\n"
-            "learned flow first pulls every point toward the middle")
+        narrator.say("Yellow dashes: the straight line from each start to its end. Flow matching\n"
+                     "trains on straight lines, but random noise-data pairs cross, so the\n"
+                     "learned flow first pulls every point toward the middle")
         self.play(Create(chords), run_time=1.5)
         self.wait(2.5)
-        say("DDIM and the flow end each path at nearly the same point: both\n"
-            "follow the same deterministic map, on different schedules")
+        narrator.say("DDIM and the flow end each path at nearly the same point: both\n"
+                     "follow the same deterministic map, on different schedules")
         self.wait(3.0)

@@ -13,15 +13,13 @@ sections (pause points) are "data", "noise" and "back".
 
 from __future__ import annotations
 
+from _kit import Narrator, faint_axes
 from manim import (
     DOWN,
-    GREY_B,
     LEFT,
     RIGHT,
     UP,
-    Axes,
     FadeIn,
-    FadeOut,
     ManimColor,
     Scene,
     Text,
@@ -63,9 +61,7 @@ class ForwardProcessScene(Scene):
 
         title = Text("The forward process: data dissolves into noise", font_size=32)
         title.to_edge(UP, buff=0.3)
-        axes = Axes(x_range=[-3.2, 3.2, 1], y_range=[-3.2, 3.2, 1], x_length=5.6,
-                    y_length=5.6, tips=False,
-                    axis_config={"stroke_opacity": 0.25, "include_ticks": False})
+        axes = faint_axes(3.2, 5.6)
         axes.to_edge(LEFT, buff=0.9).shift(0.35 * DOWN)
         process = ForwardProcess(trajectory, time=t, axes=axes, n_paths=6, seed=3,
                                  cloud_config={"radius": 0.028, "opacity": 0.85,
@@ -77,37 +73,29 @@ class ForwardProcessScene(Scene):
         bar = TimeBar(time=t, trajectory=trajectory, length=4.4, font_size=20)
         bar.move_to([plots.get_x(), axes.get_bottom()[1] - 0.1, 0])
 
-        def caption(text: str) -> Text:
-            words = Text(text, font_size=21, color=GREY_B, line_spacing=0.8)
-            return words.next_to(plots, DOWN, buff=0.3).align_to(plots, LEFT)
-
-        words = caption(f"{p['n_points']:,} points of the smiley data set at t = 1")
-
-        def say(text: str) -> None:
-            nonlocal words
-            new = caption(text)
-            self.play(FadeOut(words), FadeIn(new), run_time=0.5)
-            words = new
+        narrator = Narrator(self, lambda words: words.next_to(plots, DOWN, buff=0.3).align_to(
+            plots, LEFT), font_size=21, run_time=0.5)
+        words = narrator.first(f"{p['n_points']:,} points of the smiley data set at t = 1")
 
         self.next_section("data")
         self.play(Write(title), FadeIn(axes), run_time=1.0)
         self.play(FadeIn(process.cloud), FadeIn(words), run_time=0.8)
         self.play(FadeIn(plots), FadeIn(bar), run_time=0.8)
-        say("Each point draws one noise ε and keeps it:\nxₜ = α(t)·x₀ + σ(t)·ε, t from 1 to 0")
+        narrator.say("Each point draws one noise ε and keeps it:\n"
+                     "xₜ = α(t)·x₀ + σ(t)·ε, t from 1 to 0")
         self.play(FadeIn(process.tracer), run_time=0.5)
         self.wait(0.5)
 
         self.next_section("noise")
         for stop, text in STAGES:
-            self.play(FadeOut(words), run_time=0.3)
+            narrator.hide(run_time=0.3)
             self.play(t.animate.set_value(stop), run_time=1.0 + 3.0 * (t.get_value() - stop),
                       rate_func=linear)
-            words = caption(text.format(n=p["n_points"]))
-            self.play(FadeIn(words), run_time=0.4)
+            narrator.show(text.format(n=p["n_points"]), run_time=0.4)
             self.wait(0.8)
 
         self.next_section("back")
-        say("Run time back: the points retrace their\npaths. Here we know each ε; a model\n"
-            "must learn to find the way back")
+        narrator.say("Run time back: the points retrace their\npaths. Here we know each ε; a "
+                     "model\nmust learn to find the way back")
         self.play(t.animate.set_value(BACK_TO), run_time=2.5, rate_func=smooth)
         self.wait(1.5)

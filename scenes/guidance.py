@@ -17,6 +17,7 @@ sections (pause points) are "setup", "ddim" and "ddpm".
 from __future__ import annotations
 
 import numpy as np
+from _kit import Narrator, faint_axes
 from manim import (
     DOWN,
     GREY_B,
@@ -25,9 +26,7 @@ from manim import (
     RIGHT,
     UP,
     WHITE,
-    Axes,
     FadeIn,
-    FadeOut,
     Rectangle,
     Scene,
     Text,
@@ -132,10 +131,7 @@ class Guidance(Scene):
         for r in range(len(ROWS)):
             row = []
             for c in range(len(scales)):
-                axes = Axes(x_range=[-DATA_RANGE, DATA_RANGE, 1],
-                            y_range=[-DATA_RANGE, DATA_RANGE, 1],
-                            x_length=PANEL_SIZE, y_length=PANEL_SIZE, tips=False,
-                            axis_config={"stroke_opacity": 0.18, "include_ticks": False})
+                axes = faint_axes(DATA_RANGE, PANEL_SIZE, opacity=0.18)
                 x = grid_left + PANEL_SIZE / 2 + c * (PANEL_SIZE + PANEL_GAP)
                 axes.move_to([x, row_y[r], 0])
                 frame = Rectangle(width=PANEL_SIZE, height=PANEL_SIZE, stroke_color=GREY_D,
@@ -200,19 +196,11 @@ class Guidance(Scene):
         bar = TimeBar(time=t, length=2.6, font_size=20)
         bar.to_corner(DOWN + RIGHT, buff=0.3)
 
-        def caption(text: str) -> Text:
-            return Text(text, font_size=20, color=GREY_B, line_spacing=0.8).to_corner(
-                DOWN + LEFT, buff=0.35)
-
-        words = caption(f"{p['n_points']:,} noise points, the same in every panel, all asking\n"
-                        f"for class {asked} ({PALETTE_NAMES[asked]}). Colour: the class each "
-                        "ends nearest to")
-
-        def say(text: str) -> None:
-            nonlocal words
-            new = caption(text)
-            self.play(FadeOut(words), FadeIn(new), run_time=0.6)
-            words = new
+        narrator = Narrator(self, lambda words: words.to_corner(DOWN + LEFT, buff=0.35),
+                            font_size=20)
+        words = narrator.first(
+            f"{p['n_points']:,} noise points, the same in every panel, all asking\n"
+            f"for class {asked} ({PALETTE_NAMES[asked]}). Colour: the class each ends nearest to")
 
         self.next_section("setup")
         self.play(Write(title), FadeIn(statics), FadeIn(headers), run_time=1.5)
@@ -224,14 +212,14 @@ class Guidance(Scene):
         clouds, tracers = row_mobjects(0, t)
         self.play(FadeIn(row_titles[0]), *[FadeIn(m) for m in clouds], run_time=0.8)
         self.add(*tracers)
-        say("guided = w · conditional − (w − 1) · unconditional\n"
-            "top row: DDIM, a deterministic sampler")
+        narrator.say("guided = w · conditional − (w − 1) · unconditional\n"
+                     "top row: DDIM, a deterministic sampler")
         self.play(t.animate.set_value(1.0), run_time=6.0, rate_func=smooth)
         top_stats = stats(0)
         self.play(FadeIn(top_stats), run_time=0.6)
         off7 = percent(runs[0][-1][2])
-        say(f"w = 0 ignores the class: all three blobs. w = 1: class {asked}.\n"
-            f"w = 3, {scales[-1]:g} push past it, away from the others; {off7} fly off")
+        narrator.say(f"w = 0 ignores the class: all three blobs. w = 1: class {asked}.\n"
+                     f"w = 3, {scales[-1]:g} push past it, away from the others; {off7} fly off")
         self.wait(3.0)
         for m in (*clouds, *tracers):
             m.set_time(1.0)  # the top row stays at the end while the bottom row runs
@@ -240,14 +228,14 @@ class Guidance(Scene):
         self.next_section("ddpm")
         t.set_value(0.0)
         clouds2, tracers2 = row_mobjects(1, t)
-        say("bottom row: DDPM, same noise and seed; its fresh noise\n"
-            "at every step pulls overshooting samples back")
+        narrator.say("bottom row: DDPM, same noise and seed; its fresh noise\n"
+                     "at every step pulls overshooting samples back")
         self.play(FadeIn(row_titles[1]), *[FadeIn(m) for m in clouds2], run_time=0.8)
         self.add(*tracers2)
         self.play(t.animate.set_value(1.0), run_time=6.0, rate_func=smooth)
         self.play(FadeIn(stats(1)), run_time=0.6)
         off7_ddpm = percent(runs[1][-1][2])
-        say(f"DDPM stays on class {asked} at w = 3; at w = {scales[-1]:g}, {off7_ddpm} still "
-            "fly off.\n"
-            "With strong guidance, deterministic DDIM overshoots")
+        narrator.say(f"DDPM stays on class {asked} at w = 3; at w = {scales[-1]:g}, "
+                     f"{off7_ddpm} still fly off.\n"
+                     "With strong guidance, deterministic DDIM overshoots")
         self.wait(3.0)

@@ -9,6 +9,7 @@ or a manim colour name); its sections (pause points) are "walker", "wander" and 
 from __future__ import annotations
 
 import numpy as np
+from _kit import faint_axes
 from manim import (
     DOWN,
     GREY_B,
@@ -48,8 +49,7 @@ COLOR = "BLUE_B"
 
 def smiley_axes(size: float) -> Axes:
     """Faint axes over the smiley's box."""
-    return Axes(x_range=[-2.6, 2.6, 1], y_range=[-2.6, 2.6, 1], x_length=size, y_length=size,
-                tips=False, axis_config={"stroke_opacity": 0.2, "include_ticks": False})
+    return faint_axes(2.6, size, opacity=0.2)
 
 
 class LangevinSmiley(Scene):

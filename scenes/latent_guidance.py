@@ -17,6 +17,7 @@ moving points ask for), ``max_guidance`` (the fourth scale, 7 by default), ``ste
 from __future__ import annotations
 
 import numpy as np
+from _kit import Narrator
 from manim import (
     DOWN,
     GREY_B,
@@ -24,7 +25,6 @@ from manim import (
     RIGHT,
     UP,
     FadeIn,
-    FadeOut,
     Group,
     Scene,
     Text,
@@ -130,36 +130,30 @@ class LatentGuidance(Scene):
         panel.set_sample_opacity(0.0)
         text_left = panel.digits.get_right()[0] + 0.6
 
-        def caption(text: str, y: float = 1.6) -> Text:
-            words = Text(text, font_size=21, color=GREY_B, line_spacing=0.9)
-            return words.move_to([text_left + words.width / 2, y, 0])
-
-        def say(text: str) -> None:
-            nonlocal words
-            new = caption(text)
-            self.play(FadeOut(words), FadeIn(new), run_time=0.6)
-            words = new
+        narrator = Narrator(self, lambda words, y=1.6: words.move_to(
+            [text_left + words.width / 2, y, 0]), font_size=21, line_spacing=0.9)
 
         def show_samples(alpha_from: float, alpha_to: float) -> UpdateFromAlphaFunc:
             return UpdateFromAlphaFunc(panel, lambda m, a: m.set_sample_opacity(
                 alpha_from + (alpha_to - alpha_from) * a))
 
         # ---- four scales, one noise point, asking for the first digit
-        words = caption(f"One latent noise point, sampled\nfour times asking for "
-                        f"{a_digit(digits[0])}:\nguidance w = 0, 1, 3 and {scales[-1]:g}.\n\n"
-                        "guided = w · conditional\n      − (w − 1) · unconditional")
+        words = narrator.first(
+            f"One latent noise point, sampled\nfour times asking for {a_digit(digits[0])}:\n"
+            f"guidance w = 0, 1, 3 and {scales[-1]:g}.\n\n"
+            "guided = w · conditional\n      − (w − 1) · unconditional")
         self.next_section("first")
         self.play(Write(title), FadeIn(panel), run_time=1.2)
         self.play(FadeIn(words), show_samples(0.0, 1.0), run_time=0.8)
         self.wait(1.5)
         self.play(t.animate.set_value(1.0), run_time=6.0, rate_func=smooth)
-        say("w = 0 ignores the class: the\nunconditional model lands on\n"
-            "another digit. w = 1 reaches\nthe class; larger w pushes\n"
-            "deeper into it: a clearer,\nmore typical digit")
+        narrator.say("w = 0 ignores the class: the\nunconditional model lands on\n"
+                     "another digit. w = 1 reaches\nthe class; larger w pushes\n"
+                     "deeper into it: a clearer,\nmore typical digit")
         self.wait(3.0)
 
         self.next_section("second")
-        say(f"The same, asking for {a_digit(digits[1])}")
+        narrator.say(f"The same, asking for {a_digit(digits[1])}")
         self.play(show_samples(1.0, 0.0), run_time=0.5)
         t.set_value(0.0)
         panel.set_trajectory(moving[1])
@@ -189,10 +183,9 @@ class LatentGuidance(Scene):
         share_title = Text("read as\nasked", font_size=14, color=GREY_B, line_spacing=0.8)
         share_title.next_to(share_labels, UP, buff=0.1).align_to(share_labels, LEFT)
         table = Group(grid, header, row_labels, share_labels, share_title)
-        new = caption("Below: every digit, sampled from one\nshared noise point at the "
-                      "four scales.\n\nRight of it: the share of "
-                      f"{10 * PER_CLASS:,} samples\nthat a classifier reads as the "
-                      "digit\nasked for", y=1.5)
-        self.play(FadeOut(words), FadeIn(new), FadeIn(table), run_time=1.0)
-        words = new
+        new = narrator.caption("Below: every digit, sampled from one\nshared noise point at the "
+                               "four scales.\n\nRight of it: the share of "
+                               f"{10 * PER_CLASS:,} samples\nthat a classifier reads as the "
+                               "digit\nasked for", y=1.5)
+        narrator.say(new, FadeIn(table), run_time=1.0)
         self.wait(4.5)

@@ -16,9 +16,9 @@ and ``seed`` (of the ten moving points); its sections (pause points) are "vae",
 from __future__ import annotations
 
 import numpy as np
+from _kit import Narrator
 from manim import (
     DOWN,
-    GREY_B,
     LEFT,
     RIGHT,
     UP,
@@ -80,18 +80,11 @@ class LatentMNIST(Scene):
         panel.to_edge(LEFT, buff=0.45).to_edge(DOWN, buff=0.25)
         text_left = panel.axes.get_right()[0] + 3.0
 
-        def caption(text: str) -> Text:
-            words = Text(text, font_size=21, color=GREY_B, line_spacing=0.9)
-            return words.move_to([text_left + words.width / 2, 1.3, 0])
-
-        words = caption("A VAE encodes every 28 x 28\ndigit to just two numbers.\n\n"
-                        "Each dot: one of the 10,000\nMNIST test digits, coloured\nby its class")
-
-        def say(text: str) -> None:
-            nonlocal words
-            new = caption(text)
-            self.play(FadeOut(words), FadeIn(new), run_time=0.6)
-            words = new
+        narrator = Narrator(self, lambda words: words.move_to(
+            [text_left + words.width / 2, 1.3, 0]), font_size=21, line_spacing=0.9)
+        words = narrator.first("A VAE encodes every 28 x 28\ndigit to just two numbers.\n\n"
+                               "Each dot: one of the 10,000\nMNIST test digits, coloured\n"
+                               "by its class")
 
         # ---- the VAE training: 1,000 training digits' codes organise by class
         steps = kit.snapshot_steps
@@ -109,12 +102,12 @@ class LatentMNIST(Scene):
         def step_label() -> Text:
             index = int(np.argmin(np.abs(training.times - progress.get_value())))
             step = int(steps[index])
-            return caption(f"VAE training step\n{step:,} / {total:,}").shift(1.6 * DOWN)
+            return narrator.caption(f"VAE training step\n{step:,} / {total:,}").shift(1.6 * DOWN)
 
         counter = step_label()
         counter.add_updater(lambda m: m.become(step_label()))
-        intro = caption("While the VAE trains, 1,000\ntraining digits' codes\n"
-                        "(coloured by class) sort\nthemselves by digit")
+        intro = narrator.caption("While the VAE trains, 1,000\ntraining digits' codes\n"
+                                 "(coloured by class) sort\nthemselves by digit")
         self.next_section("vae")
         self.play(Write(title), FadeIn(frame), FadeIn(early), FadeIn(intro), FadeIn(counter),
                   run_time=1.2)
@@ -148,19 +141,18 @@ class LatentMNIST(Scene):
         panel.set_trajectory(first)
         bar = TimeBar(time=t, length=2.6, font_size=20)
         bar.move_to([0, -2.7, 0]).shift(RIGHT * (text_left - bar.get_left()[0]))
-        new = caption("A diffusion model trained on\nthe codes samples the plane,\n"
-                      "asked for one point per class.\n\nThe decoder draws each\n"
-                      "point as it moves")
+        new = narrator.caption("A diffusion model trained on\nthe codes samples the plane,\n"
+                               "asked for one point per class.\n\nThe decoder draws each\n"
+                               "point as it moves")
         panel.set_sample_opacity(0.0)
-        self.play(FadeOut(words), FadeIn(new), FadeIn(bar),
-                  UpdateFromAlphaFunc(panel, lambda m, a: m.set_sample_opacity(a)),
-                  run_time=0.8)
-        words = new
+        narrator.say(new, FadeIn(bar),
+                     UpdateFromAlphaFunc(panel, lambda m, a: m.set_sample_opacity(a)),
+                     run_time=0.8)
         self.play(t.animate.set_value(1.0), run_time=7.0, rate_func=smooth)
-        say("At t = 1 each point lies\nin its class's cluster, and\ndecodes to that digit")
+        narrator.say("At t = 1 each point lies\nin its class's cluster, and\ndecodes to that digit")
         self.wait(1.5)
 
-        say("Fresh noise, the same\nten classes: new digits")
+        narrator.say("Fresh noise, the same\nten classes: new digits")
         t.set_value(0.0)
         panel.set_trajectory(second)
         self.play(t.animate.set_value(1.0), run_time=5.0, rate_func=smooth)
@@ -168,8 +160,8 @@ class LatentMNIST(Scene):
 
         # ---- the decoded manifold
         self.next_section("map")
-        say("Decoding a 15 x 15 grid of\nlatent points: the whole\nplane is a map of digits,\n"
-            "and each sample sits in\nits class's region")
+        narrator.say("Decoding a 15 x 15 grid of\nlatent points: the whole\n"
+                     "plane is a map of digits,\nand each sample sits in\nits class's region")
         self.play(panel.manifold.animate.set_opacity(0.8),
                   panel.scatter.animate.set_opacity(0.4), run_time=1.5)
         self.wait(3.5)

@@ -9,16 +9,14 @@ quick look). In a talk script its parameters are ``model``, ``steps`` (of the DD
 from __future__ import annotations
 
 import numpy as np
+from _kit import Narrator, faint_axes
 from manim import (
     DOWN,
-    GREY_B,
     GREY_C,
     LEFT,
     RIGHT,
     UP,
-    Axes,
     FadeIn,
-    FadeOut,
     Scene,
     Text,
     ValueTracker,
@@ -53,8 +51,7 @@ class PathsNotTaken2D(Scene):
                              times=np.linspace(0.0, 0.95, 20), k=16, seed=p["seed"])
         t = ValueTracker(0.0)
 
-        axes = Axes(x_range=[-3, 3, 1], y_range=[-3, 3, 1], x_length=5.6, y_length=5.6,
-                    tips=False, axis_config={"stroke_opacity": 0.25, "include_ticks": False})
+        axes = faint_axes(3, 5.6)
         axes.to_edge(LEFT, buff=0.9).shift(0.25 * DOWN)
         title = Text("Paths not taken", font_size=34).to_edge(UP, buff=0.3)
         data = DistributionCloud(make_dataset("smiley", 2000), axes=axes, radius=0.028,
@@ -66,18 +63,10 @@ class PathsNotTaken2D(Scene):
         plot = SpreadPlot(tree_data, curve=curve, width=4.2, height=2.3, font_size=18)
         plot.next_to(axes, RIGHT, buff=1.1).to_edge(DOWN, buff=0.45)
 
-        def caption(text: str) -> Text:
-            return Text(text, font_size=22, color=GREY_B, line_spacing=0.8).next_to(
-                bar, DOWN, buff=0.55).align_to(bar, LEFT)
-
-        words = caption(f"One DDPM run ({p['steps']} steps) from\na fixed start: the trunk\n"
-                        "(every 10th step drawn)")
-
-        def say(text: str) -> None:
-            nonlocal words
-            new = caption(text)
-            self.play(FadeOut(words), FadeIn(new), run_time=0.5)
-            words = new
+        narrator = Narrator(self, lambda words: words.next_to(bar, DOWN, buff=0.55).align_to(
+            bar, LEFT), font_size=22, run_time=0.5)
+        words = narrator.first(f"One DDPM run ({p['steps']} steps) from\na fixed start: the "
+                               "trunk\n(every 10th step drawn)")
 
         self.next_section("trunk")
         self.play(Write(title), FadeIn(axes), FadeIn(data), run_time=1.0)
@@ -85,17 +74,18 @@ class PathsNotTaken2D(Scene):
         self.add(tree)
         self.play(t.animate.set_value(BRANCH_TIMES[0]), run_time=2.0, rate_func=linear)
         self.next_section("branches")
-        say(f"At t = 0.2, {k} runs leave it,\neach with its own fresh noise")
+        narrator.say(f"At t = 0.2, {k} runs leave it,\neach with its own fresh noise")
         self.play(t.animate.set_value(BRANCH_TIMES[1]), run_time=2.0, rate_func=linear)
-        say(f"{k} more at t = 0.5 ...")
+        narrator.say(f"{k} more at t = 0.5 ...")
         self.play(t.animate.set_value(BRANCH_TIMES[2]), run_time=2.0, rate_func=linear)
-        say(f"... and {k} more at t = 0.8")
+        narrator.say(f"... and {k} more at t = 0.8")
         self.play(t.animate.set_value(1.0), run_time=2.5, rate_func=smooth)
         self.wait(0.5)
 
         self.next_section("spread")
-        say("Early branches end far apart:\nwhere the sample lands on the\nface is not decided yet")
+        narrator.say("Early branches end far apart:\nwhere the sample lands on the\n"
+                     "face is not decided yet")
         self.wait(1.5)
-        say("Late branches end close:\nby t = 0.9 it is decided")
+        narrator.say("Late branches end close:\nby t = 0.9 it is decided")
         self.play(FadeIn(plot), run_time=1.0)
         self.wait(2.5)

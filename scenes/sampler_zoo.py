@@ -13,6 +13,7 @@ measured against), ``n_points`` and ``seed``; its sections (pause points) are "n
 from __future__ import annotations
 
 import numpy as np
+from _kit import Narrator, faint_axes
 from manim import (
     BLUE,
     DOWN,
@@ -32,7 +33,6 @@ from manim import (
     DashedLine,
     Dot,
     FadeIn,
-    FadeOut,
     Line,
     Scene,
     Text,
@@ -123,10 +123,7 @@ class SamplerZoo(Scene):
         cells, clouds, tracers = VGroup(), [], []
         for (name, label, steps, colour), (cx, cy) in zip(PANELS, centres, strict=True):
             traj = panels[name]
-            axes = Axes(x_range=[-3.2, 3.2, 1], y_range=[-3.2, 3.2, 1],
-                        x_length=PANEL_SIZE, y_length=PANEL_SIZE, tips=False,
-                        axis_config={"stroke_opacity": 0.25, "include_ticks": False,
-                                     "stroke_width": 1.5})
+            axes = faint_axes(3.2, PANEL_SIZE, stroke_width=1.5)
             axes.move_to([cx, cy, 0])
             name_text = Text(label, font_size=20, color=colour)
             cost = Text(f"{steps} steps · {traj.nfe} NFE", font_size=15, color=GREY_B)
@@ -143,18 +140,11 @@ class SamplerZoo(Scene):
         bar = TimeBar(time=t, length=5.2, font_size=18)
         bar.move_to([-2.7, -3.55, 0])
 
-        def caption(text: str) -> Text:  # the free sixth cell of the grid
-            return Text(text, font_size=17, color=GREY_B, line_spacing=0.9).move_to(
-                [0.0, -1.45, 0], aligned_edge=LEFT).shift(LEFT * 1.15)
-
-        words = caption(f"The same {p['n_points']:,} points\nof Gaussian noise\n"
-                        "start in every panel")
-
-        def say(text: str, run_time: float = 0.6) -> None:
-            nonlocal words
-            new = caption(text)
-            self.play(FadeOut(words), FadeIn(new), run_time=run_time)
-            words = new
+        narrator = Narrator(  # in the free sixth cell of the grid
+            self, lambda words: words.move_to([0.0, -1.45, 0], aligned_edge=LEFT).shift(
+                LEFT * 1.15), font_size=17, line_spacing=0.9)
+        words = narrator.first(f"The same {p['n_points']:,} points\nof Gaussian noise\n"
+                               "start in every panel")
 
         self.next_section("noise")
         self.play(Write(title), FadeIn(cells), run_time=1.2)
@@ -163,10 +153,10 @@ class SamplerZoo(Scene):
         self.wait(1.0)
 
         self.next_section("sample")
-        say("One clock for all five:\nt runs from 0 (noise)\nto 1 (data)")
+        narrator.say("One clock for all five:\nt runs from 0 (noise)\nto 1 (data)")
         self.play(t.animate.set_value(1.0), run_time=9.0, rate_func=smooth)
-        say("DDPM and the SDE add\nfresh noise at every\nstep: jagged paths.\n"
-            "DDIM, Heun and\nDPM-Solver++ solve an\nODE: smooth paths")
+        narrator.say("DDPM and the SDE add\nfresh noise at every\nstep: jagged paths.\n"
+                     "DDIM, Heun and\nDPM-Solver++ solve an\nODE: smooth paths")
         self.wait(2.0)
 
         # ---- error against cost
@@ -176,12 +166,12 @@ class SamplerZoo(Scene):
         self.play(Create(plot["floor"]), FadeIn(plot["floor_label"]), run_time=0.8)
         for name, *_ in PANELS:
             self.play(Create(plot["curves"][name]), FadeIn(plot["dots"][name]), run_time=0.7)
-        say("Rings: the runs in\nthe panels. Lower is\nbetter, left is cheaper")
+        narrator.say("Rings: the runs in\nthe panels. Lower is\nbetter, left is cheaper")
         self.play(FadeIn(plot["rings"]), run_time=0.8)
         self.wait(1.5)
-        say("DPM-Solver++ is close\nafter 10 evaluations,\nDDPM needs hundreds.\n"
-            "Near the floor, the\ngaps are within the\nmetric's noise at\n"
-            f"{p['n_points']:,} samples")
+        narrator.say("DPM-Solver++ is close\nafter 10 evaluations,\nDDPM needs hundreds.\n"
+                     "Near the floor, the\ngaps are within the\nmetric's noise at\n"
+                     f"{p['n_points']:,} samples")
         self.wait(3.0)
 
     def cost_plot(self, sweep: dict, floor: float) -> dict:

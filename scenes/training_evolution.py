@@ -16,6 +16,7 @@ are "intro", "learn" and "grid".
 from __future__ import annotations
 
 import numpy as np
+from _kit import Narrator
 from manim import (
     DOWN,
     GREY_B,
@@ -78,19 +79,11 @@ class TrainingEvolutionScene(Scene):
                                   cloud_config={"radius": 0.03, "color": color})
         morph.move_to(0.3 * DOWN)
 
-        def caption(text: str) -> Text:
-            words = Text(text, font_size=22, color=GREY_B, line_spacing=0.8)
-            return words.next_to(morph.loss_axes, DOWN, buff=1.0).align_to(
-                morph.loss_axes, LEFT)
-
-        words = caption(f"The same {p['n_points']:,} noise points, sampled\n"
-                        f"by the model every {SNAPSHOT_EVERY} training steps")
-
-        def say(text: str) -> None:
-            nonlocal words
-            new = caption(text)
-            self.play(FadeOut(words), FadeIn(new), run_time=0.5)
-            words = new
+        narrator = Narrator(self, lambda words: words.next_to(
+            morph.loss_axes, DOWN, buff=1.0).align_to(morph.loss_axes, LEFT),
+            font_size=22, run_time=0.5)
+        words = narrator.first(f"The same {p['n_points']:,} noise points, sampled\n"
+                               f"by the model every {SNAPSHOT_EVERY} training steps")
 
         self.next_section("intro")
         self.play(Write(title), run_time=0.8)
@@ -99,7 +92,7 @@ class TrainingEvolutionScene(Scene):
 
         self.next_section("learn")
         self.play(k.animate.set_value(3), run_time=3.0, rate_func=linear)
-        say("The loss flattens after ~200 steps,\nyet the samples keep improving")
+        narrator.say("The loss flattens after ~200 steps,\nyet the samples keep improving")
         self.play(k.animate.set_value(last), run_time=7.0, rate_func=linear)
         self.wait(1.0)
 
@@ -111,7 +104,7 @@ class TrainingEvolutionScene(Scene):
                                  font_size=18, buff=1.0,
                                  cloud_config={"radius": 0.016, "color": color})
         grid.move_to(0.2 * DOWN)
-        self.play(FadeOut(morph), FadeOut(words), run_time=0.6)
+        self.play(FadeOut(morph), FadeOut(narrator.words), run_time=0.6)
         words = Text(f"{p['train_steps']:,} steps: a face takes\nshape; longer training sharpens\n"
                      "it (shipped model: 20,000 steps)",
                      font_size=20, color=GREY_B, line_spacing=0.8)

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from manim_diffusion.analysis.evaluate import evaluate
 from manim_diffusion.cli.main import main
 from manim_diffusion.engine import SAMPLERS, Trajectory, load_pretrained
-from manim_diffusion.io.checkpoints import pretrained_dir, sha256_of
+from manim_diffusion.io import pretrained_dir, sha256_of
 
 # the package re-exports the function `train`, which shadows the submodule attribute
 train_module = importlib.import_module("manim_diffusion.training.train")
@@ -379,3 +379,82 @@ def test_out_below_a_file(runner, tmp_path):
                  "--out", blocker / "t.npz")
     assert_refused(result, "cannot write", "t.npz")
     assert blocker.read_text() == "not a directory"
+
+
+# ---------------------------------------------------------------- packaging
+
+
+def test_pyproject_lists_every_package():
+    """pyproject.toml lists the packages (pretrained/ is mapped into the package for
+    wheels), so a new subpackage must be added there or wheels would leave it out."""
+    from setuptools import find_packages
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    found = set(find_packages(str(root), include=["manim_diffusion*"]))
+    assert set(config["packages"]) == found | {"manim_diffusion.pretrained"}
+    assert config["package-dir"] == {"manim_diffusion.pretrained": "pretrained"}
+
+
+def test_guidance_without_label_is_refused(runner, tmp_path):
+    """Guidance pulls towards a class: without --label it would be silently ignored."""
+    for model in ("smiley_ddpm", "three_dots_cond"):
+        result = run(runner, "sample", "--model", model, "--steps", "5", "-n", "10",
+                     "--guidance", "3", "--out", tmp_path / "t.npz")
+        assert_refused(result, "--guidance 3", "--label", "class")
+        assert result.exit_code == 2 and "Traceback" not in result.output
+    assert not any(tmp_path.iterdir())
+
+
+def test_sample_refusals_of_the_library_are_one_line(runner, tmp_path, monkeypatch):
+    """A ValueError of sample() (e.g. a run too big for memory) is a one-line usage error,
+    and a MemoryError of the allocator too, with the options to lower."""
+    import manim_diffusion.apps.runs as runs
+
+    def too_big(*args, **kwargs):
+        raise ValueError("--steps 100000000 with -n 2000 would hold 3.2 TB of points and "
+                         "predictions; lower --steps or -n")
+
+    monkeypatch.setattr(runs, "sample", too_big)
+    result = run(runner, "sample", "--model", "smiley_ddpm", "--steps", "100000000",
+                 "-n", "2000", "--out", tmp_path / "t.npz")
+    assert_refused(result, "3.2 TB", "lower --steps or -n")
+    assert result.exit_code == 2
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(runs, "sample", out_of_memory)
+    result = run(runner, "sample", "--model", "smiley_ddpm", "--steps", "100000000",
+                 "-n", "2000", "--out", tmp_path / "t.npz")
+    assert_refused(result, "memory", "100000000", "--steps", "-n")
+    assert result.exit_code == 2
+    assert not any(tmp_path.iterdir())
+
+
+def test_python_dash_m_runs_the_command():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "manim_diffusion.cli", "--help"],
+                            capture_output=True, text=True, check=True)
+    assert "Usage: manim-diffusion" in result.stdout
+    for command in ("list", "train", "sample", "eval", "mnist", "talk"):
+        assert command in result.stdout
+
+
+def test_manifest_entries_are_built_in_one_place(shipped_dir, tmp_path):
+    """Every shipped entry is what io.manifest_entry builds from its fields (same keys,
+    same order), and writing them back gives the shipped manifest byte for byte."""
+    from manim_diffusion.io import SECTIONS, add_to_manifest, list_pretrained, manifest_entry
+
+    copy = tmp_path / "pretrained"
+    shutil.copytree(shipped_dir, copy)
+    for section in SECTIONS:
+        for entry in list_pretrained(shipped_dir, section):
+            built = manifest_entry(**entry)
+            assert list(built.items()) == list(entry.items()), entry["name"]
+            add_to_manifest(built, copy, section)
+    assert (copy / "manifest.json").read_bytes() == (shipped_dir / "manifest.json").read_bytes()

@@ -26,7 +26,7 @@ from manim_diffusion.apps.mnist.vae import VAE
 from manim_diffusion.apps.mnist.vae_eval import knn_accuracy, reconstruction_error
 from manim_diffusion.apps.mnist.vae_training import VAEConfig, train_vae
 from manim_diffusion.cli.main import main
-from manim_diffusion.io.checkpoints import (
+from manim_diffusion.io import (
     CheckpointError,
     list_pretrained,
     load_arrays,

@@ -126,3 +126,34 @@ def test_ddpm_smiley_cloud_sits_in_the_left_panel(tmp_path: Path) -> None:
     left = frame[:, : frame.shape[1] // 2]
     blue = (left[..., 2] > 150) & (left[..., 2] > left[..., 0] + 60)
     assert blue.mean() > 0.01, f"only {blue.mean():.4f} of the left half is cloud"
+
+
+def test_every_scene_uses_the_kit() -> None:
+    """The narrator's captions and the faint axes come from scenes/_kit.py, not copies."""
+    for file, _ in SCENES:
+        tree, _ = module_docstring(file)
+        kit = [node for node in tree.body if isinstance(node, ast.ImportFrom)
+               and node.module == "_kit"]
+        assert kit, f"{file} does not import from _kit"
+        local = {node.name for node in ast.walk(tree)
+                 if isinstance(node, ast.FunctionDef) and node.name in ("caption", "say")}
+        assert not local, f"{file} defines its own {sorted(local)}"
+
+
+def test_scenes_find_the_kit_from_any_folder(tmp_path: Path) -> None:
+    """`manim render` loads a scene file from elsewhere with its folder on sys.path, so
+    `from _kit import ...` works wherever the user runs it (here: an empty folder)."""
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from manim.utils.module_ops import get_module, get_scene_classes_from_module\n"
+        "for file, scene in SCENES:\n"
+        "    module = get_module(Path(SCENES_DIR) / file)\n"
+        "    names = [c.__name__ for c in get_scene_classes_from_module(module)]\n"
+        "    assert scene in names, (file, names)\n"
+        "print('ok', len(SCENES))\n"
+    )
+    setup = f"SCENES = {SCENES!r}\nSCENES_DIR = {str(SCENES_DIR)!r}\n"
+    done = subprocess.run([sys.executable, "-c", setup + code], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == f"ok {len(SCENES)}"

@@ -498,3 +498,20 @@ def test_the_cache_key_covers_the_library_sources(monkeypatch) -> None:
     assert render.cache_key(slide, "preview", {}) == before
     monkeypatch.setattr(render, "library_hash", lambda: "another library")
     assert render.cache_key(slide, "preview", {}) != before
+
+
+def test_the_cache_key_covers_the_scene_kit(tmp_path: Path) -> None:
+    """The shipped scenes import scenes/_kit.py: a change to it re-renders them."""
+    from manim_diffusion.talk import render
+
+    (tmp_path / "plain_scene.py").write_text(
+        "from manim import Scene\n\n\nclass Plain(Scene):\n    def construct(self):\n"
+        "        self.wait(0.1)\n", encoding="utf-8")
+    path = write_talk(tmp_path, '[[slides]]\ntitle = "One"\nscene = "plain_scene.py"\n'
+                                'class = "Plain"\n')
+    slide = load_talk(path, scenes_dir=tmp_path).slides[0]
+    without = render.cache_key(slide, "preview", {})
+    (tmp_path / "_kit.py").write_text("CAPTION = 24\n", encoding="utf-8")
+    with_kit = render.cache_key(slide, "preview", {})
+    (tmp_path / "_kit.py").write_text("CAPTION = 22\n", encoding="utf-8")
+    assert len({without, with_kit, render.cache_key(slide, "preview", {})}) == 3

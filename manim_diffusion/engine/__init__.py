@@ -44,7 +44,7 @@ from ..densities import (
     langevin_walk,
     smiley_density,
 )
-from ..io.checkpoints import (
+from ..io import (
     CheckpointError,
     list_pretrained,
     load_checkpoint,

@@ -1,13 +1,9 @@
-"""Save, load and list checkpoints; every shipped file is checked against its sha256."""
+"""Save and load checkpoints, other networks' weights and arrays, atomically and hash-checked."""
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import os
-import sys
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any, cast
@@ -18,19 +14,13 @@ import torch
 from ..core.model import DiffusionModel
 from ..core.nets import MLPDenoiser
 from ..training.train import TrainConfig, build_model
+from .files import CheckpointError, atomic_write, check_file, sha256_of
 
 __all__ = [
-    "CheckpointError",
-    "pretrained_dir",
-    "read_manifest",
-    "list_pretrained",
-    "load_pretrained",
+    "FORMAT",
+    "WEIGHTS_FORMAT",
     "load_checkpoint",
     "save_checkpoint",
-    "add_to_manifest",
-    "sha256_of",
-    "check_file",
-    "shipped_file",
     "save_weights",
     "load_weights",
     "save_arrays",
@@ -40,126 +30,6 @@ __all__ = [
 FORMAT = "manim-diffusion/1"
 #: The format of files that hold other networks' weights (the MNIST VAE, the classifier).
 WEIGHTS_FORMAT = "manim-diffusion-weights/1"
-MANIFEST = "manifest.json"
-#: The manifest's sections: "models" holds the 2D diffusion checkpoints (each with an
-#: energy distance), "files" everything else (kind "vae", "classifier", "diffusion"
-#: for the MNIST latent model, "arrays" for npz data).
-SECTIONS = ("models", "files")
-
-
-class CheckpointError(ValueError):
-    """A checkpoint is unknown, missing, corrupt or does not match its hash."""
-
-
-def pretrained_dir() -> Path:
-    """Where the shipped checkpoints are.
-
-    ``$MANIM_DIFFUSION_PRETRAINED`` if set, else ``pretrained/`` of a source checkout
-    (or an editable install), else the copy a wheel installs under
-    ``<prefix>/share/manim-diffusion/pretrained``.
-    """
-    env = os.environ.get("MANIM_DIFFUSION_PRETRAINED")
-    if env:
-        return Path(env)
-    source = Path(__file__).resolve().parents[2] / "pretrained"
-    if (source / MANIFEST).exists():
-        return source
-    return Path(sys.prefix) / "share" / "manim-diffusion" / "pretrained"
-
-
-def sha256_of(path: str | os.PathLike[str]) -> str:
-    """Hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _read_sections(directory: Path | None) -> dict[str, list[dict[str, Any]]]:
-    path = (directory or pretrained_dir()) / MANIFEST
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text())
-        sections = {key: list(data.get(key, [])) for key in SECTIONS}
-        unnamed = [e for entries in sections.values() for e in entries if "name" not in e]
-        if unnamed:
-            raise KeyError(f"an entry has no name: {unnamed[0]}")
-        return sections
-    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as err:
-        raise CheckpointError(f"{path} is not a valid manifest ({err})") from err
-
-
-def read_manifest(
-    directory: Path | None = None, section: str = "models"
-) -> dict[str, dict[str, Any]]:
-    """The entries of one manifest section by name (empty if there is no manifest).
-
-    ``section`` is "models" (the 2D checkpoints) or "files" (the MNIST VAE,
-    classifier, latent model and latent codes).
-    """
-    if section not in SECTIONS:
-        raise ValueError(f"unknown manifest section {section!r}; choose one of {SECTIONS}")
-    return {e["name"]: e for e in _read_sections(directory).get(section, [])}
-
-
-def list_pretrained(directory: Path | None = None, section: str = "models") -> list[dict[str, Any]]:
-    """The manifest entries of the shipped checkpoints (or other files), sorted by name.
-
-    Each entry is a dict with the ``name``, ``file``, ``sha256`` and, for the 2D models,
-    ``dataset``, ``objective``, ``schedule``, ``network``, ``training`` and ``metric``
-    (the energy distance reached and its floor).
-
-    Parameters
-    ----------
-    directory
-        The folder with ``manifest.json``; by default the shipped ``pretrained/``.
-    section
-        ``"models"`` (the 2D diffusion checkpoints) or ``"files"`` (the MNIST VAE,
-        classifier, latent model and latent codes).
-
-    Examples
-    --------
-    .. manim:: ListPretrainedExample
-        :save_last_frame:
-
-        from manim_diffusion import list_pretrained
-
-        class ListPretrainedExample(Scene):
-            def construct(self):
-                bars = VGroup()
-                for entry in list_pretrained():
-                    metric = entry["metric"]
-                    bar = Rectangle(width=1.2, height=1200 * metric["energy_distance"],
-                                    fill_opacity=0.8, color=BLUE)
-                    floor = Line(0.8 * LEFT, 0.8 * RIGHT, color=YELLOW, stroke_width=6)
-                    floor.move_to(bar.get_bottom() + 1200 * metric["floor"] * UP)
-                    name = Text(entry["name"], font_size=20).next_to(bar, DOWN)
-                    bars.add(VGroup(bar, floor, name))
-                self.add(bars.arrange(RIGHT, buff=0.8, aligned_edge=DOWN).move_to(ORIGIN),
-                         Text("energy distance (blue) and its floor (yellow)", font_size=26)
-                         .to_edge(UP))
-    """
-    return [e for _, e in sorted(read_manifest(directory, section).items())]
-
-
-def _atomic_write(path: Path, write: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
 
 def save_checkpoint(
     model: DiffusionModel,
@@ -230,33 +100,8 @@ def save_checkpoint(
         "extra": dict(extra or {}),
         "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
     }
-    _atomic_write(path, lambda f: torch.save(payload, f))
+    atomic_write(path, lambda f: torch.save(payload, f))
     return sha256_of(path)
-
-
-def check_file(
-    path: str | os.PathLike[str],
-    sha256: str | None = None,
-    what: str = "checkpoint",
-    make: str = "`manim-diffusion train` to make one",
-) -> Path:
-    """``path``, once it is known to exist and (when ``sha256`` is given) to match it.
-
-    Raises :class:`CheckpointError` with a one-line fix otherwise.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(
-            f"{what} {path} does not exist; run `manim-diffusion list` for the shipped "
-            f"ones or {make}"
-        )
-    if sha256 is not None and (actual := sha256_of(path)) != sha256:
-        raise CheckpointError(
-            f"{what} {path} does not match its manifest hash (sha256 {actual[:12]}... "
-            f"expected {sha256[:12]}...); the file is damaged or was replaced: restore it "
-            "from the repository (git checkout -- pretrained/)"
-        )
-    return path
 
 
 def load_checkpoint(path: str | os.PathLike[str], sha256: str | None = None) -> DiffusionModel:
@@ -329,97 +174,6 @@ def load_checkpoint(path: str | os.PathLike[str], sha256: str | None = None) -> 
     return model.eval().requires_grad_(False)
 
 
-def load_pretrained(name: str, directory: Path | None = None) -> DiffusionModel:
-    """Load a checkpoint by its manifest name (hash checked) or by file path.
-
-    Names of the "models" section and the diffusion models of the "files" section
-    (the MNIST latent model) both work.
-
-    Parameters
-    ----------
-    name
-        A name of :func:`list_pretrained` (e.g. ``"smiley_ddpm"``; see
-        ``manim-diffusion list``), or the path of a ``.pt`` file.
-    directory
-        The folder with ``manifest.json``; by default the shipped ``pretrained/``.
-
-    Returns
-    -------
-    DiffusionModel
-        The model in eval mode, without gradients.
-
-    Examples
-    --------
-    Samples of every shipped 2D model:
-
-    .. manim:: LoadPretrainedExample
-        :save_last_frame:
-
-        from manim_diffusion import DistributionCloud, list_pretrained, load_pretrained, sample
-
-        class LoadPretrainedExample(Scene):
-            def construct(self):
-                names = [entry["name"] for entry in list_pretrained()]
-                for col, name in enumerate(names):
-                    model = load_pretrained(name)
-                    points = sample(model, "ddim", steps=20, n=1000, seed=0).final
-                    axes = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=2.6,
-                                y_length=2.6).set_opacity(0)
-                    axes.move_to((col - (len(names) - 1) / 2) * 2.8 * RIGHT)
-                    self.add(DistributionCloud(points, axes=axes, radius=0.012),
-                             Text(name, font_size=18).next_to(axes, UP))
-    """
-    directory = directory or pretrained_dir()
-    manifest = read_manifest(directory)
-    manifest.update(
-        (k, e) for k, e in read_manifest(directory, "files").items() if e.get("kind") == "diffusion"
-    )
-    if name in manifest:
-        entry = manifest[name]
-        return load_checkpoint(directory / entry["file"], sha256=entry["sha256"])
-    if Path(name).suffix == ".pt" or os.sep in name:
-        return load_checkpoint(name)
-    known = ", ".join(manifest) or "none (pretrained/manifest.json is missing)"
-    raise CheckpointError(f"unknown model {name!r}; shipped models: {known}")
-
-
-def shipped_file(name: str, directory: Path | None = None, kind: str | None = None) -> Path:
-    """The path of the shipped file ``name`` (any manifest section), its hash checked.
-
-    ``kind``, when given, must match the entry's kind (e.g. "vae", "arrays").
-    """
-    directory = directory or pretrained_dir()
-    entries = {**read_manifest(directory), **read_manifest(directory, "files")}
-    if name not in entries:
-        known = ", ".join(sorted(entries)) or f"none ({directory / MANIFEST} is missing)"
-        raise CheckpointError(
-            f"unknown file {name!r} in {directory}; shipped files: {known}; "
-            "`manim-diffusion mnist --help` says how to make the MNIST ones"
-        )
-    entry = entries[name]
-    if kind is not None and entry.get("kind", "diffusion") != kind:
-        raise CheckpointError(
-            f"{name!r} in {directory} is a {entry.get('kind', 'diffusion')!r}, not a {kind!r}"
-        )
-    return check_file(directory / entry["file"], entry["sha256"], what="file")
-
-
-def add_to_manifest(entry: dict[str, Any], directory: Path, section: str = "models") -> None:
-    """Add or replace ``entry`` (by its name) in a section of ``directory``'s manifest,
-    atomically; the other sections are kept as they are."""
-    if section not in SECTIONS:
-        raise ValueError(f"unknown manifest section {section!r}; choose one of {SECTIONS}")
-    sections = _read_sections(directory)
-    entries = {e["name"]: e for e in sections.get(section, [])}
-    entries[entry["name"]] = entry
-    sections[section] = [entries[k] for k in sorted(entries)]
-    data = {"models": sections.get("models", [])}
-    if sections.get("files"):
-        data["files"] = sections["files"]
-    text = json.dumps(data, indent=2) + "\n"
-    _atomic_write(directory / MANIFEST, lambda f: f.write(text.encode()))
-
-
 def save_weights(
     state_dict: dict[str, torch.Tensor],
     path: str | os.PathLike[str],
@@ -445,7 +199,7 @@ def save_weights(
         "state_dict": {k: cast(v) for k, v in state_dict.items()},
     }
     path = Path(path)
-    _atomic_write(path, lambda f: torch.save(payload, f))
+    atomic_write(path, lambda f: torch.save(payload, f))
     return sha256_of(path)
 
 
@@ -496,7 +250,7 @@ def save_arrays(path: str | os.PathLike[str], **arrays: np.ndarray) -> str:
                 zf.writestr(info, buffer.getvalue())
 
     path = Path(path)
-    _atomic_write(path, write)
+    atomic_write(path, write)
     return sha256_of(path)
 
 

@@ -75,7 +75,7 @@ def _sha256(path: Path) -> str:
 
 def _checkpoint_hashes() -> dict[str, Any]:
     """The sha256 of every file listed in the shipped ``pretrained/manifest.json``."""
-    from ..io.checkpoints import MANIFEST, pretrained_dir
+    from ..io import MANIFEST, pretrained_dir
 
     manifest = pretrained_dir() / MANIFEST
     if not manifest.exists():
@@ -107,7 +107,8 @@ def cache_key(slide: Slide, mode: str, checkpoints: dict[str, Any] | None = None
     """The hex key of a slide's render: equal keys give the same videos.
 
     It covers the scene's source, class and parameters, the library's sources, the
-    shipped checkpoints' hashes and the quality flags.
+    shipped checkpoints' hashes and the quality flags, and the scene kit beside the scene
+    (``_kit.py``, which the shipped scenes import) when there is one.
     """
     if checkpoints is None:
         checkpoints = _checkpoint_hashes()
@@ -120,6 +121,9 @@ def cache_key(slide: Slide, mode: str, checkpoints: dict[str, Any] | None = None
         "checkpoints": checkpoints,
         "flags": QUALITIES[mode],
     }
+    kit = slide.file.parent / "_kit.py"
+    if kit.is_file():
+        payload["kit"] = _sha256(kit)
     blob = json.dumps(payload, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:32]
 

@@ -136,7 +136,8 @@ def scene_defaults(tree: ast.Module) -> dict[str, Any] | None:
     return None
 
 
-def _slide(raw: Any, number: int, base: Path, scenes_dir: Path) -> Slide:
+def _slide_where(raw: Any, number: int) -> str:
+    """The slide's label for errors, once its title and keys are checked."""
     where = f"slide {number}"
     if not isinstance(raw, dict):
         raise TalkError(f"{where}: must be a table ([[slides]]), got {_type_name(raw)}")
@@ -152,7 +153,11 @@ def _slide(raw: Any, number: int, base: Path, scenes_dir: Path) -> Slide:
         if key in raw and not isinstance(raw[key], kind):
             raise TalkError(f"{where}: key {key!r}: expected {kind.__name__}, "
                             f"got {_type_name(raw[key])} {raw[key]!r}")
+    return where
 
+
+def _scene_file(raw: dict, where: str, base: Path, scenes_dir: Path) -> tuple[Path, Any]:
+    """The scene's source file and its class name (not yet checked) from 'scene'/'class'."""
     scene = raw.get("scene")
     if not isinstance(scene, str) or not scene:
         got = "missing" if scene is None else f"{_type_name(scene)} {scene!r}"
@@ -168,19 +173,23 @@ def _slide(raw: Any, number: int, base: Path, scenes_dir: Path) -> Slide:
         if file is None:
             raise TalkError(f"{where}: key 'scene': module {module!r} not found next to "
                             f"{base} nor importable")
-    else:
-        cls = raw.get("class")
-        if cls is None:
-            raise TalkError(f"{where}: key 'class': missing; name the Scene class in {scene}")
-        candidates = [scenes_dir / scene, base / scene]
-        file = next((p for p in candidates if p.is_file()), None)
-        if file is None:
-            shipped = sorted(p.name for p in scenes_dir.glob("*.py") if p.name[0] != "_")
-            raise TalkError(f"{where}: key 'scene': unknown scene file {scene!r} (not in "
-                            f"{scenes_dir} nor {base}); shipped: {', '.join(shipped)}")
+        return file, cls
+    cls = raw.get("class")
+    if cls is None:
+        raise TalkError(f"{where}: key 'class': missing; name the Scene class in {scene}")
+    candidates = [scenes_dir / scene, base / scene]
+    file = next((p for p in candidates if p.is_file()), None)
+    if file is None:
+        shipped = sorted(p.name for p in scenes_dir.glob("*.py") if p.name[0] != "_")
+        raise TalkError(f"{where}: key 'scene': unknown scene file {scene!r} (not in "
+                        f"{scenes_dir} nor {base}); shipped: {', '.join(shipped)}")
+    return file, cls
+
+
+def _scene_tree(file: Path, cls: Any, where: str) -> ast.Module:
+    """The parsed scene file, once it is known to define the class ``cls``."""
     if not isinstance(cls, str) or not cls.isidentifier():
         raise TalkError(f"{where}: key 'class': expected a class name, got {cls!r}")
-
     try:
         tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
     except SyntaxError as err:
@@ -189,8 +198,11 @@ def _slide(raw: Any, number: int, base: Path, scenes_dir: Path) -> Slide:
     if cls not in classes:
         raise TalkError(f"{where}: key 'class': no class {cls!r} in {file} "
                         f"(it defines {', '.join(sorted(classes)) or 'none'})")
+    return tree
 
-    params = dict(raw.get("params", {}))
+
+def _check_params(params: dict[str, Any], tree: ast.Module, cls: str, where: str) -> None:
+    """Each parameter is one the scene reads, of its default's type."""
     defaults = scene_defaults(tree)
     for name, value in params.items():
         key = f"params.{name}"
@@ -207,7 +219,15 @@ def _slide(raw: Any, number: int, base: Path, scenes_dir: Path) -> Slide:
         if default is not ... and default is not None and not _fits(value, type(default)):
             raise TalkError(f"{where}: key {key!r}: expected {_type_name(default)} (like the "
                             f"default {default!r}), got {_type_name(value)} {value!r}")
-    return Slide(number=number, title=title, file=file.resolve(), scene_class=cls,
+
+
+def _slide(raw: Any, number: int, base: Path, scenes_dir: Path) -> Slide:
+    where = _slide_where(raw, number)
+    file, cls = _scene_file(raw, where, base, scenes_dir)
+    tree = _scene_tree(file, cls, where)
+    params = dict(raw.get("params", {}))
+    _check_params(params, tree, cls, where)
+    return Slide(number=number, title=raw["title"], file=file.resolve(), scene_class=cls,
                  notes=raw.get("notes", ""), params=params, loop=raw.get("loop", False))
 
 

@@ -20,7 +20,7 @@ import torch
 from ...core.model import DiffusionModel
 from ...core.threads import limited_threads
 from ...core.trajectory import Trajectory
-from ...io.checkpoints import (
+from ...io import (
     load_arrays,
     load_pretrained,
     load_weights,

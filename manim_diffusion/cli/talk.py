@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from .deck import DeckError, check_out_dir, write_deck
-from .progress import SlideProgress
-from .render import CACHE_ENV, render_talk
-from .script import TalkError, load_talk
-from .slides_export import presentation_name
+from ..talk.build import SlidesFailed, build_deck
+from ..talk.deck import DeckError
+from ..talk.render import CACHE_ENV
+from ..talk.script import TalkError
+from ..talk.slides_export import presentation_name
 
 __all__ = ["talk_group"]
 
@@ -37,41 +36,20 @@ def _talk_options(func: Callable[..., None]) -> Callable[..., None]:
 
 def _run(mode: str, talk_file: Path, out: Path | None, cache_dir: Path | None,
          jobs: int | None) -> None:
-    start = time.perf_counter()
     try:
-        talk = load_talk(talk_file)
-    except TalkError as err:
+        deck = build_deck(talk_file, mode, out=out, cache_dir=cache_dir, jobs=jobs,
+                          echo=click.echo)
+    except (TalkError, DeckError) as err:
         raise click.ClickException(str(err)) from err
-    out = out or Path("media") / "talks" / talk_file.stem
-    try:
-        check_out_dir(out)
-    except DeckError as err:
-        raise click.ClickException(str(err)) from err
-    total = len(talk.slides)
-    click.echo(f"{talk.title}: {total} slides, {mode} quality")
-
-    with SlideProgress(total, echo=click.echo) as bars:
-        results = render_talk(talk, mode, cache_dir=cache_dir, jobs=jobs, on_start=bars.start,
-                              on_progress=bars.update, on_done=bars.done)
-    failed = [r for r in results if not r.ok]
-    elapsed = time.perf_counter() - start
-    rendered = sum(1 for r in results if r.ok and not r.cached)
-    if failed:
-        for r in failed:
+    except SlidesFailed as err:
+        for r in err.failed:
             click.echo(f"\n{r.slide.label} ({r.slide.file.name}:{r.slide.scene_class}) "
                        f"failed:\n{r.error}", err=True)
-        raise click.ClickException(
-            f"{len(failed)} of {total} slides failed after {elapsed:.1f} s; the deck was "
-            "not written")
-    try:
-        index = write_deck(talk, results, out)
-    except DeckError as err:
         raise click.ClickException(str(err)) from err
-    elapsed = time.perf_counter() - start
-    click.echo(f"{rendered} rendered, {total - rendered} cached in {elapsed:.1f} s; "
-               f"deck: {index}")
-    click.echo(f"  notes in a second window: press w in the deck; manim-slides: cd {out} && "
-               f"manim-slides present {presentation_name(out.name)}")
+    click.echo(f"{deck.rendered} rendered, {deck.cached} cached in {deck.seconds:.1f} s; "
+               f"deck: {deck.index}")
+    click.echo(f"  notes in a second window: press w in the deck; manim-slides: cd {deck.out} "
+               f"&& manim-slides present {presentation_name(deck.out.name)}")
 
 
 @talk_group.command("preview")

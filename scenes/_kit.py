@@ -1,0 +1,80 @@
+"""What every shipped scene shares: the narrator's captions and faint axes.
+
+A scene imports it as ``from _kit import Narrator, faint_axes`` (``manim render``
+puts the scene's folder on ``sys.path``). Each scene keeps its own caption size,
+place and pace, given to :class:`Narrator`; the kit only does the fading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from manim import GREY_B, Animation, Axes, FadeIn, FadeOut, Scene, Text
+
+__all__ = ["Narrator", "faint_axes"]
+
+
+def faint_axes(extent: float, length: float, opacity: float = 0.25, **axis_config: Any) -> Axes:
+    """Square axes from ``-extent`` to ``extent``, ``length`` long, faint and without ticks.
+
+    ``axis_config`` adds to (or overrides) the faint style, e.g. ``stroke_width=1.5``.
+    """
+    return Axes(x_range=[-extent, extent, 1], y_range=[-extent, extent, 1], x_length=length,
+                y_length=length, tips=False,
+                axis_config={"stroke_opacity": opacity, "include_ticks": False, **axis_config})
+
+
+class Narrator:
+    """The scene's caption: one grey Text at a time, swapped with a fade.
+
+    ``place(words)`` moves a new caption where the scene wants it (it may read the
+    caption's own size, and take keywords that :meth:`caption` passes on);
+    ``font_size`` and ``line_spacing`` shape it; ``run_time`` is the default length of
+    a swap. ``words`` is the caption on screen (or about to be).
+    """
+
+    def __init__(self, scene: Scene, place: Callable[..., Any], *, font_size: float,
+                 line_spacing: float = 0.8, run_time: float = 0.6,
+                 color: Any = GREY_B) -> None:
+        self.scene = scene
+        self.place = place
+        self.font_size = font_size
+        self.line_spacing = line_spacing
+        self.run_time = run_time
+        self.color = color
+        self.words: Text | None = None
+
+    def caption(self, text: str, **where: Any) -> Text:
+        """A new caption, placed (``place(words, **where)``) but not shown, nor ``words``."""
+        words = Text(text, font_size=self.font_size, color=self.color,
+                     line_spacing=self.line_spacing)
+        self.place(words, **where)
+        return words
+
+    def first(self, text: str) -> Text:
+        """The first caption: placed and kept as ``words``, for the scene to fade in."""
+        self.words = self.caption(text)
+        return self.words
+
+    def say(self, text: str | Text, *also: Animation, run_time: float | None = None) -> Text:
+        """Fade the caption out and ``text`` (or a made caption) in, with ``also``."""
+        new = self.caption(text) if isinstance(text, str) else text
+        old = self.words
+        assert old is not None, "say() before first()"
+        self.scene.play(FadeOut(old), FadeIn(new), *also,
+                        run_time=self.run_time if run_time is None else run_time)
+        self.words = new
+        return new
+
+    def hide(self, run_time: float | None = None) -> None:
+        """Fade the caption out (and show nothing until :meth:`show`)."""
+        self.scene.play(FadeOut(self.words),
+                        run_time=self.run_time if run_time is None else run_time)
+
+    def show(self, text: str, *also: Animation, run_time: float | None = None) -> Text:
+        """Fade a new caption in where none is shown (after :meth:`hide`), with ``also``."""
+        self.words = self.caption(text)
+        self.scene.play(FadeIn(self.words), *also,
+                        run_time=self.run_time if run_time is None else run_time)
+        return self.words
