@@ -39,21 +39,6 @@ def pytest_configure(config: pytest.Config) -> None:
         torch.set_num_threads(1)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep the tests of a module with a module-scoped fixture on one xdist worker.
-
-    Such a fixture (a trained model, a sampled tree) is then built once, not once per
-    worker. Used with ``--dist loadgroup``; without xdist the mark does nothing.
-    """
-    shared: dict[str, bool] = {}
-    for item in items:
-        path = str(item.path)
-        if path not in shared:
-            shared[path] = 'scope="module"' in item.path.read_text()
-        if shared[path]:
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
-
-
 @pytest.fixture(scope="session", autouse=True)
 def own_media_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Manim writes text SVGs and partial movies under its media folder: one per worker,
