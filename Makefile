@@ -53,7 +53,7 @@ demo: install
 test: install-test
 	$(VENV)/bin/ruff check manim_diffusion tests scenes benchmarks examples media
 	$(VENV)/bin/mypy
-	$(PYTHON) -m pytest -q --hypothesis-profile=ci -n auto --dist loadfile
+	$(PYTHON) -m pytest -q --hypothesis-profile=ci --durations=15
 
 # Every benchmark: Markdown tables on stdout, all figures in benchmarks/results.json.
 # `make bench BENCH="--quick"` checks the machinery; BENCH="--only cloud trails" a part.

@@ -27,27 +27,6 @@ settings.register_profile("dev", max_examples=30, deadline=None, print_blob=True
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Under pytest-xdist (``make test`` runs two workers), one torch thread per worker.
-
-    Two workers each on two threads oversubscribe these 2-core machines, and torch's
-    spinning threads then run small nets many times slower than one thread does.
-    """
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        import torch
-
-        torch.set_num_threads(1)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def own_media_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Manim writes text SVGs and partial movies under its media folder: one per worker,
-    so two workers never read each other's half-written files."""
-    from manim import config
-
-    config.media_dir = str(tmp_path_factory.mktemp("manim-media"))
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Options that manim's ``frames_comparison`` reads."""
     parser.addoption(
