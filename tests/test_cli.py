@@ -98,6 +98,31 @@ def test_train_writes_checkpoint_and_manifest_and_repeats(runner, tmp_path):
         assert torch.equal(first[key], second[key]), key
 
 
+def test_train_threads_reach_the_run_and_the_checkpoint(runner, tmp_path, monkeypatch):
+    """--threads sets torch's thread count during training (1 by default) and is stored
+    in the checkpoint's config; 0 is refused before anything runs."""
+    seen = []
+    real = train_module.limited_threads
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("threads"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(train_module, "limited_threads", spy)
+    for threads, expected in ((None, 1), ("2", 2)):
+        out = tmp_path / f"m{expected}.pt"
+        extra = ["--threads", threads] if threads else []
+        result = run(runner, *BASE, "--steps", "20", "--points", "200", *extra,
+                     "--out", out, "--no-manifest")
+        assert result.exit_code == 0, result.output
+        assert seen[-1] == expected
+        config = torch.load(out, map_location="cpu", weights_only=True)["config"]
+        assert config["threads"] == expected
+    result = run(runner, *TRAIN, "--threads", "0", "--out", tmp_path / "x.pt")
+    assert result.exit_code == 2 and "--threads" in result.output
+    assert not (tmp_path / "x.pt").exists()
+
+
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_checkpoint_matches_its_manifest_entry(name, shipped_dir):
     """Each checkpoint loads (hash checked), is what its entry says, and meets its metric."""

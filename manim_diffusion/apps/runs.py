@@ -38,7 +38,7 @@ class TrainedModel:
 
 def _model_config(
     dataset: str, *, steps: int, points: int, batch_size: int, lr: float, ema_decay: float,
-    seed: int, schedule: str | None, objective: str, conditional: bool,
+    seed: int, schedule: str | None, objective: str, conditional: bool, threads: int = 1,
 ) -> tuple[TrainConfig, Any, Any]:
     """The config (checked) and the training data of a 2D model; ValueError if bad."""
     if conditional and dataset not in LABELLED:
@@ -59,6 +59,7 @@ def _model_config(
         seed=seed,
         schedule=schedule,
         objective=objective,
+        threads=threads,
         num_classes=int(labels.max()) + 1 if labels is not None else 0,  # set iff conditional
     )
     config.validate()
@@ -101,6 +102,7 @@ def train_model_file(
     schedule: str | None,
     objective: str,
     conditional: bool = False,
+    threads: int = 1,
     name: str | None = None,
     manifest: bool = True,
 ) -> TrainedModel:
@@ -118,6 +120,8 @@ def train_model_file(
         The noising path; None: flow for the flow objective, linear otherwise.
     conditional
         Learn the data set's classes too (labelled sets only), for guidance.
+    threads
+        CPU threads torch trains on (the shipped 2D models were trained on 2).
     name
         The manifest name (default: the file's stem).
     manifest
@@ -133,7 +137,8 @@ def train_model_file(
     """
     config, data, labels = _model_config(
         dataset, steps=steps, points=points, batch_size=batch_size, lr=lr, ema_decay=ema_decay,
-        seed=seed, schedule=schedule, objective=objective, conditional=conditional)
+        seed=seed, schedule=schedule, objective=objective, conditional=conditional,
+        threads=threads)
     result = train(data, config, labels=labels)
     score = evaluate(result.model, dataset)
     digest = save_checkpoint(result.model, config, out, extra={"dataset": dataset})

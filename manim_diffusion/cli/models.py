@@ -98,6 +98,10 @@ def _file_summary(entry: dict) -> str:
     is_flag=True,
     help=f"Learn the data set's classes too, for guidance (labelled sets: {', '.join(LABELLED)}).",
 )
+@click.option(
+    "--threads", default=TrainConfig.threads, show_default=True, type=PositiveInt(),
+    help="CPU threads torch trains on (more than one pays off only on an idle machine).",
+)
 @click.option("--name", default=None, help="Manifest name (default: the file's stem).")
 @click.option(
     "--no-manifest", is_flag=True, help="Do not add an entry to the manifest beside --out."
@@ -114,6 +118,7 @@ def train_cmd(
     schedule: str | None,
     objective: str,
     conditional: bool,
+    threads: int,
     name: str | None,
     no_manifest: bool,
 ) -> None:
@@ -122,7 +127,7 @@ def train_cmd(
         run = train_model_file(
             dataset, out, steps=steps, points=points, batch_size=batch_size, lr=lr,
             ema_decay=ema_decay, seed=seed, schedule=schedule, objective=objective,
-            conditional=conditional, name=name, manifest=not no_manifest,
+            conditional=conditional, threads=threads, name=name, manifest=not no_manifest,
         )
     except TrainingDiverged as err:
         click.echo(f"error: {err}. Nothing was written; {out} is unchanged.", err=True)
