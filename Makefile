@@ -7,6 +7,8 @@ PIP     := $(VENV)/bin/pip
 PYTHON  := $(VENV)/bin/python
 TORCH   := torch==2.13.0
 QUALITY ?= -qm
+# pytest workers: one per core (2 on CI); `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= auto
 PIPQ    := -q --disable-pip-version-check
 
 .PHONY: all venv sysdeps install install-test demo test bench clean
@@ -53,7 +55,8 @@ demo: install
 test: install-test
 	$(VENV)/bin/ruff check manim_diffusion tests scenes benchmarks examples media
 	$(VENV)/bin/mypy
-	$(PYTHON) -m pytest -q --hypothesis-profile=ci --durations=15
+	OMP_WAIT_POLICY=PASSIVE $(PYTHON) -m pytest -q -n $(TEST_WORKERS) --dist worksteal \
+		--hypothesis-profile=ci --durations=15
 
 # Every benchmark: Markdown tables on stdout, all figures in benchmarks/results.json.
 # `make bench BENCH="--quick"` checks the machinery; BENCH="--only cloud trails" a part.
