@@ -2,7 +2,9 @@
 
 The engine (``manim_diffusion.engine``) trains and samples with PyTorch and never
 imports manim; the mobjects (``manim_diffusion.mobjects``) only read its arrays.
-Names from both are available here; the mobjects load manim on first use.
+Names from both are available here, each loaded on first use (see
+:mod:`manim_diffusion.names`): ``import manim_diffusion`` alone loads neither torch
+nor manim.
 """
 
 from __future__ import annotations
@@ -10,41 +12,23 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .engine import *  # noqa: F403
-from .engine import __all__ as _engine_all
+from .names import ENGINE_NAMES, MOBJECT_NAMES
 
 __version__ = "0.1.0"
 
-_MOBJECTS = [
-    "BRANCH_PALETTE",
-    "BranchingGrid",
-    "BranchingTree",
-    "ContourField",
-    "DensityHeatmap",
-    "DistributionCloud",
-    "DriftField",
-    "FieldErrorMap",
-    "ForwardProcess",
-    "ForwardTracer",
-    "GlyphCache",
-    "GridImage",
-    "LangevinWalker",
-    "LatentMNISTPanel",
-    "LiveText",
-    "MNIST_PALETTE",
-    "SchedulePlot",
-    "SpreadPlot",
-    "TimeBar",
-    "TrainingEvolution",
-    "TrajectoryTracer",
-    "points_from_mobject",
-    "toy_latent_digits",
-]
+__all__ = [*ENGINE_NAMES, *MOBJECT_NAMES]
 
-__all__ = [*_engine_all, *_MOBJECTS]
+_HOME = {**dict.fromkeys(ENGINE_NAMES, ".engine"), **dict.fromkeys(MOBJECT_NAMES, ".mobjects")}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _MOBJECTS:
-        return getattr(importlib.import_module(".mobjects", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -15,6 +15,8 @@ import sys
 import tokenize
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "manim_diffusion"
 MAX_MODULE_LINES = 500
@@ -129,3 +131,41 @@ def test_engine_layers_load_no_manim() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+def test_the_package_the_talk_layer_and_the_talk_command_load_neither_torch_nor_manim() -> None:
+    """`import manim_diffusion`, its talk layer and `manim-diffusion talk --help` start
+    without torch or manim (a cached talk previews in well under a second); the first
+    engine or mobject name used loads its layer, and names resolve to the same objects."""
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "import manim_diffusion, manim_diffusion.talk\n"
+        "from manim_diffusion.io import MANIFEST, pretrained_dir, read_manifest\n"
+        "assert read_manifest(pretrained_dir()) and MANIFEST\n"
+        "from manim_diffusion.cli.main import main\n"
+        "assert CliRunner().invoke(main, ['talk', '--help']).exit_code == 0\n"
+        "heavy = lambda: sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'manim'})\n"
+        "assert heavy() == [], heavy()\n"
+        "from manim_diffusion import sample\n"
+        "import manim_diffusion.engine as engine\n"
+        "assert sample is engine.sample and heavy() == ['torch'], heavy()\n"
+        "assert manim_diffusion.DistributionCloud is not None and heavy() == ['manim', 'torch']\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]
+
+
+def test_the_name_list_is_the_engine_facade() -> None:
+    """manim_diffusion.names lists exactly the engine's names, and every name resolves."""
+    import manim_diffusion
+    import manim_diffusion.engine as engine
+    from manim_diffusion.names import ENGINE_NAMES, MOBJECT_NAMES
+
+    assert sorted(ENGINE_NAMES) == sorted(engine.__all__)
+    assert len(set(ENGINE_NAMES) | set(MOBJECT_NAMES)) == len(manim_diffusion.__all__)
+    for name in manim_diffusion.__all__:
+        assert getattr(manim_diffusion, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = manim_diffusion.nope

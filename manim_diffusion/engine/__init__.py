@@ -44,13 +44,9 @@ from ..densities import (
     langevin_walk,
     smiley_density,
 )
-from ..io import (
-    CheckpointError,
-    list_pretrained,
-    load_checkpoint,
-    load_pretrained,
-    save_checkpoint,
-)
+from ..io.checkpoints import load_checkpoint, save_checkpoint
+from ..io.files import CheckpointError
+from ..io.pretrained import list_pretrained, load_pretrained
 from ..samplers.sample import DEFAULT_STEPS, GRIDS, SAMPLERS, sample, time_grid
 from ..training.objectives import OBJECTIVES
 from ..training.train import Snapshot, TrainConfig, TrainingDiverged, TrainResult, train

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from .checkpoints import (
-    FORMAT,
-    WEIGHTS_FORMAT,
-    load_arrays,
-    load_checkpoint,
-    load_weights,
-    save_arrays,
-    save_checkpoint,
-    save_weights,
-)
+import importlib
+from typing import Any
+
 from .files import (
     PRETRAINED_ENV,
     CheckpointError,
@@ -30,7 +23,6 @@ from .manifest import (
     read_manifest,
     read_sections,
 )
-from .pretrained import list_pretrained, load_pretrained, shipped_file
 
 __all__ = [
     "ENTRY_KEYS",
@@ -59,3 +51,21 @@ __all__ = [
     "sha256_of",
     "shipped_file",
 ]
+
+#: Names that need torch, from the modules that hold them, imported on first use: the
+#: files and the manifest (what ``manim-diffusion talk`` reads) load without torch.
+_TORCH_NAMES = {
+    **dict.fromkeys(("FORMAT", "WEIGHTS_FORMAT", "load_arrays", "load_checkpoint",
+                     "load_weights", "save_arrays", "save_checkpoint", "save_weights"),
+                    ".checkpoints"),
+    **dict.fromkeys(("list_pretrained", "load_pretrained", "shipped_file"), ".pretrained"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _TORCH_NAMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value
+    return value

@@ -20,14 +20,9 @@ import torch
 from ...core.model import DiffusionModel
 from ...core.threads import limited_threads
 from ...core.trajectory import Trajectory
-from ...io import (
-    load_arrays,
-    load_pretrained,
-    load_weights,
-    pretrained_dir,
-    save_weights,
-    shipped_file,
-)
+from ...io.checkpoints import load_arrays, load_weights, save_weights
+from ...io.files import pretrained_dir
+from ...io.pretrained import load_pretrained, shipped_file
 from ...samplers.sample import sample
 from ...training.train import TrainConfig
 from .classifier import DigitClassifier, classify

@@ -24,17 +24,10 @@ from ...engine import (  # the facade: these names stay wherever their modules g
     train_classifier,
     train_vae,
 )
-from ...io import (
-    CheckpointError,
-    add_to_manifest,
-    manifest_entry,
-    mlp_network,
-    pretrained_dir,
-    save_arrays,
-    save_checkpoint,
-    sha256_of,
-    shipped_file,
-)
+from ...io.checkpoints import save_arrays, save_checkpoint
+from ...io.files import CheckpointError, pretrained_dir, sha256_of
+from ...io.manifest import add_to_manifest, manifest_entry, mlp_network
+from ...io.pretrained import shipped_file
 from ...training.train import build_model
 from .idx import MNIST_ENV
 from .latent import (
