@@ -265,8 +265,9 @@ def test_timebar_follows_tracker_and_caches_labels(ring: Trajectory) -> None:
 def test_top_level_lazy_names_match_the_mobjects_package() -> None:
     import manim_diffusion
     import manim_diffusion.mobjects as mobjects
+    from manim_diffusion.names import MOBJECT_NAMES
 
-    assert sorted(manim_diffusion._MOBJECTS) == sorted(mobjects.__all__)
+    assert sorted(MOBJECT_NAMES) == sorted(mobjects.__all__)
     for name in mobjects.__all__:
         assert getattr(manim_diffusion, name) is getattr(mobjects, name)
 
