@@ -10,9 +10,13 @@ nor manim.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .names import ENGINE_NAMES, MOBJECT_NAMES
+
+if TYPE_CHECKING:  # type checkers and editors see every name with its type
+    from .engine import *  # noqa: F403
+    from .mobjects import *  # noqa: F403
 
 __version__ = "0.1.0"
 

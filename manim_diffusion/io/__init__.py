@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .files import (
     PRETRAINED_ENV,
@@ -23,6 +23,19 @@ from .manifest import (
     read_manifest,
     read_sections,
 )
+
+if TYPE_CHECKING:  # type checkers see the names loaded on first use with their types
+    from .checkpoints import (
+        FORMAT,
+        WEIGHTS_FORMAT,
+        load_arrays,
+        load_checkpoint,
+        load_weights,
+        save_arrays,
+        save_checkpoint,
+        save_weights,
+    )
+    from .pretrained import list_pretrained, load_pretrained, shipped_file
 
 __all__ = [
     "ENTRY_KEYS",
