@@ -100,6 +100,8 @@ MOBJECT_NAMES: tuple[str, ...] = (
     "DensityHeatmap",
     "DistributionCloud",
     "DriftField",
+    "FadeInPlace",
+    "FadeOutPlace",
     "FieldErrorMap",
     "ForwardProcess",
     "ForwardTracer",

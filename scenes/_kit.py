@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from manim import GREY_B, Animation, Axes, FadeIn, FadeOut, Scene, Text
+from manim import GREY_B, Animation, Axes, Scene, Text
+
+from manim_diffusion.mobjects import FadeInPlace, FadeOutPlace
 
 __all__ = ["Narrator", "faint_axes"]
 
@@ -31,7 +33,9 @@ class Narrator:
     ``place(words)`` moves a new caption where the scene wants it (it may read the
     caption's own size, and take keywords that :meth:`caption` passes on);
     ``font_size`` and ``line_spacing`` shape it; ``run_time`` is the default length of
-    a swap. ``words`` is the caption on screen (or about to be).
+    a swap. ``words`` is the caption on screen (or about to be). Captions fade where
+    they are (:class:`~manim_diffusion.mobjects.FadeInPlace`): the frames of ``FadeIn``
+    and ``FadeOut`` without their deep copies of each caption.
     """
 
     def __init__(self, scene: Scene, place: Callable[..., Any], *, font_size: float,
@@ -62,19 +66,19 @@ class Narrator:
         new = self.caption(text) if isinstance(text, str) else text
         old = self.words
         assert old is not None, "say() before first()"
-        self.scene.play(FadeOut(old), FadeIn(new), *also,
+        self.scene.play(FadeOutPlace(old), FadeInPlace(new), *also,
                         run_time=self.run_time if run_time is None else run_time)
         self.words = new
         return new
 
     def hide(self, run_time: float | None = None) -> None:
         """Fade the caption out (and show nothing until :meth:`show`)."""
-        self.scene.play(FadeOut(self.words),
+        self.scene.play(FadeOutPlace(self.words),
                         run_time=self.run_time if run_time is None else run_time)
 
     def show(self, text: str, *also: Animation, run_time: float | None = None) -> Text:
         """Fade a new caption in where none is shown (after :meth:`hide`), with ``also``."""
         self.words = self.caption(text)
-        self.scene.play(FadeIn(self.words), *also,
+        self.scene.play(FadeInPlace(self.words), *also,
                         run_time=self.run_time if run_time is None else run_time)
         return self.words

@@ -46,6 +46,7 @@ from manim_diffusion import (
     sample,
     train,
 )
+from manim_diffusion.mobjects import FadeInPlace
 from manim_diffusion.talk import params
 
 WORD = "go"  # short, bold, with holes in its glyphs
@@ -153,7 +154,7 @@ class CustomShape(Scene):
         # ---- the word becomes points
         self.next_section("data")
         self.play(Write(title), FadeIn(axes), run_time=1.0)
-        self.play(Write(word), FadeIn(words), run_time=2.0)
+        self.play(Write(word), FadeInPlace(words), run_time=2.0)
         self.wait(0.5)
         narrator.say(f"{N_DATA:,} points spread evenly\ninside the letters:\nthe data set")
         self.play(FadeIn(data_cloud), word.animate.set_fill(opacity=0.0), run_time=1.5)
@@ -184,7 +185,7 @@ class CustomShape(Scene):
         self.next_section("sampling")
         narrator.say(f"Sampling the trained model:\nfresh noise flows onto the\n"
                      f"word ({SAMPLER_STEPS} Euler steps)")
-        self.play(FadeOut(learning_cloud), FadeIn(cloud), FadeIn(bar), run_time=1.0)
+        self.play(FadeOut(learning_cloud), FadeIn(cloud), FadeInPlace(bar), run_time=1.0)
         self.add(tracer)
         self.play(t.animate.set_value(1.0), run_time=7.0, rate_func=smooth)
         narrator.say("The word, learned: the edges\nare softer than the data's,\n"

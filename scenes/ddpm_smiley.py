@@ -14,7 +14,6 @@ from manim import (
     RIGHT,
     UP,
     FadeIn,
-    FadeOut,
     Scene,
     Text,
     ValueTracker,
@@ -32,6 +31,7 @@ from manim_diffusion import (
     load_pretrained,
     sample,
 )
+from manim_diffusion.mobjects import FadeInPlace, FadeOutPlace
 from manim_diffusion.talk import params
 
 MODEL = "smiley_ddpm"
@@ -65,7 +65,7 @@ class DDPMSmiley(Scene):
 
         self.next_section("noise")
         self.play(Write(title), FadeIn(axes), run_time=1.0)
-        self.play(FadeIn(cloud), FadeIn(bar), FadeIn(words), run_time=1.0)
+        self.play(FadeIn(cloud), FadeInPlace(bar), FadeInPlace(words), run_time=1.0)
         self.add(contours, tracer)
         self.wait(0.5)
 
@@ -81,4 +81,4 @@ class DDPMSmiley(Scene):
         narrator.say("...and forward again:\nthe same samples return")
         self.play(t.animate.set_value(1.0), run_time=3.0, rate_func=smooth)
         self.wait(1.5)
-        self.play(FadeOut(VGroup(narrator.words, title)), run_time=0.6)
+        self.play(FadeOutPlace(VGroup(narrator.words, title)), run_time=0.6)

@@ -34,6 +34,7 @@ from manim import (
 from manim_diffusion.analysis.branching import BranchSet, branch
 from manim_diffusion.apps.mnist.branching_grid import BranchingGrid
 from manim_diffusion.apps.mnist.latent import load_latent_mnist
+from manim_diffusion.mobjects import FadeInPlace, FadeOutPlace
 from manim_diffusion.mobjects.timebar import TimeBar
 from manim_diffusion.talk import params
 
@@ -78,7 +79,7 @@ class DiffusionGrid(Scene):
         caption = narrator.first(f"A DDPM run in the VAE's latent plane, asked for {digit}.\n"
                                  f"At each branch time, {K} new runs leave it with fresh noise.")
         grid = self.grid(guided, kit.decode, t)
-        self.play(FadeIn(grid), FadeIn(bar), FadeIn(caption), run_time=0.8)
+        self.play(FadeIn(grid), FadeInPlace(bar), FadeIn(caption), run_time=0.8)
         self.play(t.animate.set_value(1.0), run_time=6.0, rate_func=linear)
         narrator.say(f"Guided to {digit}, every branch is {digit}. Early branches\n"
                      "draw it in other styles; late ones, the trunk's own.")
@@ -90,7 +91,7 @@ class DiffusionGrid(Scene):
         bar2 = TimeBar(time=t2, length=5.0, font_size=18).move_to(bar)
         grid2 = self.grid(free, kit.decode, t2)
         new = narrator.caption("Without a class: the same model, unconditional.")
-        self.play(FadeOut(grid), FadeOut(bar), FadeOut(narrator.words), FadeIn(grid2),
+        self.play(FadeOut(grid), FadeOutPlace(bar), FadeOutPlace(narrator.words), FadeIn(grid2),
                   FadeIn(bar2), FadeIn(new), run_time=0.8)
         narrator.words = new
         self.play(t2.animate.set_value(1.0), run_time=6.0, rate_func=linear)

@@ -41,6 +41,7 @@ from manim_diffusion import (
     load_pretrained,
     sample,
 )
+from manim_diffusion.mobjects import FadeInPlace
 from manim_diffusion.talk import params
 
 FLOW_MODEL = "smiley_flow"
@@ -79,7 +80,7 @@ class DriftFieldScene(Scene):
 
         self.next_section("velocity")
         self.play(Write(title), FadeIn(axes), run_time=1.0)
-        self.play(FadeIn(field), FadeIn(bar), FadeIn(words), run_time=1.0)
+        self.play(FadeIn(field), FadeInPlace(bar), FadeInPlace(words), run_time=1.0)
         self.play(FadeIn(cloud), run_time=0.8)
         self.next_section("ride")
         narrator.say("The cloud rides the field:\neach point moves along the\narrow under it")

@@ -45,6 +45,7 @@ from manim_diffusion import (
     load_pretrained,
     sample,
 )
+from manim_diffusion.mobjects import FadeInPlace
 from manim_diffusion.talk import params
 
 DIFFUSION_MODEL = "smiley_ddpm"
@@ -144,7 +145,8 @@ class FlowVsDiffusion(Scene):
 
         self.next_section("noise")
         self.play(Write(title), FadeIn(panels), run_time=1.2)
-        self.play(FadeIn(clouds), FadeIn(starts), FadeIn(bar), FadeIn(words), run_time=1.0)
+        self.play(FadeIn(clouds), FadeIn(starts), FadeInPlace(bar), FadeInPlace(words),
+                  run_time=1.0)
         self.add(tracers)
         self.wait(1.5)
 

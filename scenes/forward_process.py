@@ -31,7 +31,7 @@ from manim import (
 
 from manim_diffusion.analysis.forward import forward_trajectory
 from manim_diffusion.engine import make_dataset
-from manim_diffusion.mobjects import TimeBar
+from manim_diffusion.mobjects import FadeInPlace, TimeBar
 from manim_diffusion.mobjects.forward_process import ForwardProcess
 from manim_diffusion.mobjects.schedule_plot import SchedulePlot
 from manim_diffusion.talk import params
@@ -79,8 +79,8 @@ class ForwardProcessScene(Scene):
 
         self.next_section("data")
         self.play(Write(title), FadeIn(axes), run_time=1.0)
-        self.play(FadeIn(process.cloud), FadeIn(words), run_time=0.8)
-        self.play(FadeIn(plots), FadeIn(bar), run_time=0.8)
+        self.play(FadeIn(process.cloud), FadeInPlace(words), run_time=0.8)
+        self.play(FadeIn(plots), FadeInPlace(bar), run_time=0.8)
         narrator.say("Each point draws one noise ε and keeps it:\n"
                      "xₜ = α(t)·x₀ + σ(t)·ε, t from 1 to 0")
         self.play(FadeIn(process.tracer), run_time=0.5)

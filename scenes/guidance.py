@@ -46,6 +46,7 @@ from manim_diffusion import (
     make_dataset,
     sample,
 )
+from manim_diffusion.mobjects import FadeInPlace
 from manim_diffusion.talk import params
 
 MODEL = "three_dots_cond"
@@ -204,7 +205,7 @@ class Guidance(Scene):
 
         self.next_section("setup")
         self.play(Write(title), FadeIn(statics), FadeIn(headers), run_time=1.5)
-        self.play(FadeIn(words), FadeIn(bar), run_time=0.8)
+        self.play(FadeInPlace(words), FadeInPlace(bar), run_time=0.8)
         self.wait(1.5)
 
         # ---- top row: DDIM

@@ -35,7 +35,7 @@ from manim import (
 
 from manim_diffusion.densities import LangevinRun, langevin_walk, smiley_density
 from manim_diffusion.engine import GaussianMixture
-from manim_diffusion.mobjects import TimeBar
+from manim_diffusion.mobjects import FadeInPlace, FadeOutPlace, TimeBar
 from manim_diffusion.mobjects.heatmap import DensityHeatmap
 from manim_diffusion.mobjects.langevin import LangevinWalker
 from manim_diffusion.talk import params
@@ -108,7 +108,7 @@ class LangevinSmiley(Scene):
         words.next_to(legend, DOWN, buff=0.5, aligned_edge=LEFT)
 
         self.play(FadeIn(heat), FadeIn(axes), run_time=1.0)
-        self.play(FadeIn(walker), FadeIn(rule), FadeIn(legend), FadeIn(words), run_time=0.8)
+        self.play(FadeIn(walker), FadeIn(rule), FadeIn(legend), FadeInPlace(words), run_time=0.8)
         self.play(t.animate.set_value(10 / 150), run_time=4.0, rate_func=linear)
         new = line("...near it, the noise kick\nwins each step while the\n"
                    "gradient pulls back: the\nwalker wanders along\nthe curve")
@@ -150,7 +150,7 @@ class LangevinSmiley(Scene):
         bar.to_edge(DOWN, buff=0.45).shift(2.2 * LEFT)
 
         self.play(FadeIn(Group(*heats, left, right, *heads)), run_time=1.0)
-        self.play(FadeIn(no_noise), FadeIn(with_noise), FadeIn(panel_label), FadeIn(bar),
+        self.play(FadeIn(no_noise), FadeIn(with_noise), FadeIn(panel_label), FadeInPlace(bar),
                   run_time=1.0)
         self.wait(0.5)
         self.play(t.animate.set_value(1.0), run_time=10.0, rate_func=rate_functions.ease_in_quad)
@@ -161,5 +161,5 @@ class LangevinSmiley(Scene):
             "outline, whose basin is widest, keeps too many. Annealed noise fixes that.",
             font_size=20, color=GREY_B, line_spacing=0.8,
         ).to_edge(DOWN, buff=0.3)
-        self.play(FadeOut(bar), FadeIn(caption), run_time=0.8)
+        self.play(FadeOutPlace(bar), FadeIn(caption), run_time=0.8)
         self.wait(3.0)

@@ -38,6 +38,7 @@ from manim import (
 from manim_diffusion.apps.mnist.latent import load_latent_mnist
 from manim_diffusion.apps.mnist.panel import LatentMNISTPanel
 from manim_diffusion.core.trajectory import Trajectory
+from manim_diffusion.mobjects import FadeInPlace
 from manim_diffusion.mobjects.heatmap import GridImage
 from manim_diffusion.talk import params
 
@@ -144,7 +145,7 @@ class LatentGuidance(Scene):
             "guided = w · conditional\n      − (w − 1) · unconditional")
         self.next_section("first")
         self.play(Write(title), FadeIn(panel), run_time=1.2)
-        self.play(FadeIn(words), show_samples(0.0, 1.0), run_time=0.8)
+        self.play(FadeInPlace(words), show_samples(0.0, 1.0), run_time=0.8)
         self.wait(1.5)
         self.play(t.animate.set_value(1.0), run_time=6.0, rate_func=smooth)
         narrator.say("w = 0 ignores the class: the\nunconditional model lands on\n"

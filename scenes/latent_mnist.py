@@ -38,6 +38,7 @@ from manim import (
 from manim_diffusion.apps.mnist.latent import load_latent_mnist
 from manim_diffusion.apps.mnist.panel import MNIST_PALETTE, LatentMNISTPanel
 from manim_diffusion.core.trajectory import Trajectory
+from manim_diffusion.mobjects import FadeInPlace
 from manim_diffusion.mobjects.cloud import DistributionCloud
 from manim_diffusion.mobjects.heatmap import GridImage
 from manim_diffusion.mobjects.timebar import TimeBar
@@ -120,7 +121,7 @@ class LatentMNIST(Scene):
         # ---- the latent scatter, with a few real digits pinned to their codes
         self.next_section("latent")
         self.play(FadeIn(panel), run_time=1.0)
-        self.play(FadeIn(words), run_time=0.6)
+        self.play(FadeInPlace(words), run_time=0.6)
         examples = Group()
         links = VGroup()
         x_img = panel.axes.get_right()[0] + 0.9
@@ -145,7 +146,7 @@ class LatentMNIST(Scene):
                                "asked for one point per class.\n\nThe decoder draws each\n"
                                "point as it moves")
         panel.set_sample_opacity(0.0)
-        narrator.say(new, FadeIn(bar),
+        narrator.say(new, FadeInPlace(bar),
                      UpdateFromAlphaFunc(panel, lambda m, a: m.set_sample_opacity(a)),
                      run_time=0.8)
         self.play(t.animate.set_value(1.0), run_time=7.0, rate_func=smooth)

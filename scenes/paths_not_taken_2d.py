@@ -27,6 +27,7 @@ from manim import (
 
 from manim_diffusion import DistributionCloud, TimeBar, load_pretrained, make_dataset
 from manim_diffusion.analysis.branching import branch, spread_curve
+from manim_diffusion.mobjects import FadeInPlace
 from manim_diffusion.mobjects.branching import BranchingTree, SpreadPlot
 from manim_diffusion.talk import params
 
@@ -70,7 +71,7 @@ class PathsNotTaken2D(Scene):
 
         self.next_section("trunk")
         self.play(Write(title), FadeIn(axes), FadeIn(data), run_time=1.0)
-        self.play(FadeIn(bar), FadeIn(words), run_time=0.6)
+        self.play(FadeInPlace(bar), FadeInPlace(words), run_time=0.6)
         self.add(tree)
         self.play(t.animate.set_value(BRANCH_TIMES[0]), run_time=2.0, rate_func=linear)
         self.next_section("branches")

@@ -54,6 +54,7 @@ from manim_diffusion import (
     sample,
 )
 from manim_diffusion.analysis.evaluate import EVAL_DATA_SEED
+from manim_diffusion.mobjects import FadeInPlace
 from manim_diffusion.talk import params
 
 MODEL = "smiley_ddpm"
@@ -148,7 +149,7 @@ class SamplerZoo(Scene):
 
         self.next_section("noise")
         self.play(Write(title), FadeIn(cells), run_time=1.2)
-        self.play(*[FadeIn(c) for c in clouds], FadeIn(bar), FadeIn(words), run_time=1.0)
+        self.play(*[FadeIn(c) for c in clouds], FadeInPlace(bar), FadeInPlace(words), run_time=1.0)
         self.add(*tracers)
         self.wait(1.0)
 

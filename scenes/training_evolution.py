@@ -33,6 +33,7 @@ from manim import (
 )
 
 from manim_diffusion.engine import TrainConfig, make_dataset, train
+from manim_diffusion.mobjects import FadeInPlace, FadeOutPlace
 from manim_diffusion.mobjects.training_evolution import TrainingEvolution
 from manim_diffusion.talk import params
 
@@ -87,7 +88,7 @@ class TrainingEvolutionScene(Scene):
 
         self.next_section("intro")
         self.play(Write(title), run_time=0.8)
-        self.play(FadeIn(morph), FadeIn(words), run_time=1.0)
+        self.play(FadeIn(morph), FadeInPlace(words), run_time=1.0)
         self.wait(1.0)
 
         self.next_section("learn")
@@ -104,10 +105,10 @@ class TrainingEvolutionScene(Scene):
                                  font_size=18, buff=1.0,
                                  cloud_config={"radius": 0.016, "color": color})
         grid.move_to(0.2 * DOWN)
-        self.play(FadeOut(morph), FadeOut(narrator.words), run_time=0.6)
+        self.play(FadeOut(morph), FadeOutPlace(narrator.words), run_time=0.6)
         words = Text(f"{p['train_steps']:,} steps: a face takes\nshape; longer training sharpens\n"
                      "it (shipped model: 20,000 steps)",
                      font_size=20, color=GREY_B, line_spacing=0.8)
         words.next_to(grid.loss_axes, DOWN, buff=0.75).align_to(grid.loss_axes, LEFT)
-        self.play(FadeIn(grid), FadeIn(words), run_time=1.0)
+        self.play(FadeIn(grid), FadeInPlace(words), run_time=1.0)
         self.wait(2.0)

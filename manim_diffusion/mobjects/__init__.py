@@ -9,6 +9,7 @@ from .branching import BRANCH_PALETTE, BranchingTree, SpreadPlot
 from .cloud import DistributionCloud
 from .contour import ContourField
 from .drift_field import DriftField, FieldErrorMap
+from .fades import FadeInPlace, FadeOutPlace
 from .forward_process import ForwardProcess, ForwardTracer
 from .glyphs import GlyphCache, LiveText
 from .grid_image import GridImage
@@ -29,6 +30,8 @@ __all__ = [
     "DensityHeatmap",
     "DistributionCloud",
     "DriftField",
+    "FadeInPlace",
+    "FadeOutPlace",
     "FieldErrorMap",
     "ForwardProcess",
     "ForwardTracer",
