@@ -274,8 +274,13 @@ class GuidedModel:
             return self.model.predict(x, t, lab)
         n = x.shape[0]
         null = torch.full((n,), -1, dtype=torch.long, device=x.device)
-        tc = _time_column(t, x)
-        both = self.model.predict(torch.cat([x, x]), torch.cat([tc, tc]), torch.cat([null, lab]))
+        t = torch.as_tensor(t, dtype=x.dtype)
+        if t.ndim == 0:  # one time: the net's one-time path, coefficients broadcast
+            both = self.model.predict(torch.cat([x, x]), t, torch.cat([null, lab]))
+        else:
+            tc = _time_column(t, x)
+            both = self.model.predict(torch.cat([x, x]), torch.cat([tc, tc]),
+                                      torch.cat([null, lab]))
         uncond = Prediction(
             both.x0[:n], both.eps[:n], both.alpha[:n], both.sigma[:n],
             both.d_alpha[:n], both.d_sigma[:n],

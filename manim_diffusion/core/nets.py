@@ -106,8 +106,8 @@ class MLPDenoiser(nn.Module):
         bfloat16 copy of the net still tells nearby times apart.
         """
         t = torch.as_tensor(t, dtype=torch.float32, device=x.device)
-        if t.ndim == 0 and labels is None and not torch.is_grad_enabled():
-            return self._forward_one_time(x, t)
+        if t.ndim == 0 and not torch.is_grad_enabled():
+            return self._forward_one_time(x, t, labels)
         if t.ndim == 0:
             t = t.expand(x.shape[0])
         emb = self._embed(t, labels, x.shape[0]).to(x.dtype)
@@ -124,19 +124,29 @@ class MLPDenoiser(nn.Module):
             raise ValueError("labels were given, but this net is not class-conditional")
         return emb
 
-    def _forward_one_time(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    def _forward_one_time(
+        self, x: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """The same function, for inference, when every point shares one time.
 
-        The first layer's time part ``W_t emb(t) + b`` is one row for the whole batch,
-        so it is computed once and the embedding's columns drop out of the big matmul.
+        The first layer's time part ``W_t emb(t) + b`` is one row for the whole batch
+        (one row per class for a conditional net, picked by each point's label), so it
+        is computed once and the embedding's columns drop out of the big matmul.
         Hidden activations live in two reused buffers, updated in place: fresh
         multi-megabyte tensors on every call cost page faults that, for 10,000 points,
         took as long as the matmuls.
         """
         linears = [m for m in self.net if isinstance(m, nn.Linear)]
         first, dim = linears[0], x.shape[1]
-        emb = self._embed(t.reshape(1), None, 1).to(first.weight.dtype)
-        bias = nn.functional.linear(emb, first.weight[:, dim:], first.bias)
+        if labels is None:
+            emb = self._embed(t.reshape(1), None, 1)
+        else:  # one row per class, and the "no class" row last (label -1)
+            classes = torch.arange(-1, self.num_classes, device=x.device).roll(-1)
+            emb = self._embed(t.expand(classes.shape[0]), classes, classes.shape[0])
+        bias = nn.functional.linear(emb.to(first.weight.dtype), first.weight[:, dim:],
+                                    first.bias)
+        if labels is not None:
+            bias = bias[torch.where(labels < 0, self.num_classes, labels)]
         buffers = self._buffers_for(x.shape[0], first.weight.dtype, x.device)
         h = torch.addmm(bias, x, first.weight[:, :dim].t(), out=buffers[0])
         for i, layer in enumerate(linears[1:-1], start=1):
