@@ -366,3 +366,29 @@ def test_options_are_keyword_only_and_owned_by_their_sampler() -> None:
         sample(gm, "ddpm", 5, n=5, eta=0.5)
     assert sample(gm, "ddpm", 5, n=5, eta=None).sampler == "ddpm"  # None: not given
     assert sample(gm, "ddim", 5, n=5, eta=0.5).sampler == "ddim(eta=0.5)"
+
+
+# --- one generator per point ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("sampler", ["ddpm", "sde", "langevin", "ddim"])
+def test_one_generator_per_point_samples_what_each_point_would_alone(sampler: str) -> None:
+    """A batch whose rows have their own generators: each row is its own one-point run."""
+    extra = {"eta": 0.7} if sampler == "ddim" else {}
+    seeds = [11, 5, 42, 7]
+    for model, exact in ((GaussianMixture(**TWO_BUMPS), True),
+                         (load_pretrained("smiley_ddpm"), False)):
+        gens = [torch.Generator().manual_seed(s) for s in seeds]
+        batch = sample(model, sampler, 40, n=len(seeds), generator=gens, **extra)
+        for row, s in enumerate(seeds):
+            alone = sample(model, sampler, 40, n=1, generator=torch.Generator().manual_seed(s),
+                           **extra)
+            if exact:  # the mixture's arithmetic is per row: the same bits
+                np.testing.assert_array_equal(batch.points[:, row], alone.points[:, 0])
+            else:  # a net's matmul may round a batch differently in the last bit
+                np.testing.assert_allclose(batch.points[:, row], alone.points[:, 0], atol=1e-4)
+    with pytest.raises(ValueError, match="one per point"):
+        sample(GaussianMixture(**TWO_BUMPS), sampler, 5, n=3, generator=gens, **extra)
+    with pytest.raises(ValueError, match="one per point"):
+        sample(GaussianMixture(**TWO_BUMPS), sampler, 5, x_start=np.zeros((3, 2)),
+               generator=gens, **extra)

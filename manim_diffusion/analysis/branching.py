@@ -179,13 +179,14 @@ def _grow(trunk: Trajectory, steps_idx: np.ndarray, seed: int, recipe: dict) -> 
     dim = trunk.points.shape[-1]
     branches = np.empty((len(steps_idx), k, total + 1, dim), dtype=np.float32)
     for b, i in enumerate(steps_idx):
-        start = trunk.points[i]  # (1, D)
-        for j in range(k):
-            gen = torch.Generator().manual_seed(branch_seed(seed, b, j))
-            run = sample(model, steps=total, x_start=start, generator=gen, start_step=int(i),
-                         record_predictions=False, **kwargs)
-            branches[b, j, : i + 1] = trunk.points[: i + 1, 0]
-            branches[b, j, i:] = run.points[:, 0]
+        # the k branches of one time run as one batch, each with its own generator:
+        # branch (b, j) draws the noise it would draw alone from branch_seed(seed, b, j)
+        starts = np.repeat(trunk.points[i], k, axis=0)  # (k, D)
+        gens = [torch.Generator().manual_seed(branch_seed(seed, b, j)) for j in range(k)]
+        run = sample(model, steps=total, x_start=starts, generator=gens, start_step=int(i),
+                     record_predictions=False, **kwargs)
+        branches[b, :, : i + 1] = trunk.points[: i + 1, 0]
+        branches[b, :, i:] = np.swapaxes(run.points, 0, 1)
     return BranchSet(
         trunk=trunk,
         branch_times=trunk.times[steps_idx].astype(np.float64),

@@ -26,7 +26,7 @@ from .grids import GRIDS, time_grid
 from .inputs import as_points, check_count, prepare_model, start_shape
 from .record import TrajectoryRecorder
 from .registry import DEFAULT_STEPS, SAMPLERS, check_options, get_sampler
-from .step import Step, StepContext
+from .step import Noise, Step, StepContext, draw_noise
 
 __all__ = ["SAMPLERS", "DEFAULT_STEPS", "GRIDS", "SINGLE_THREAD_POINTS", "sample", "time_grid"]
 
@@ -71,7 +71,7 @@ def sample(
     n: int = 2000,
     seed: int = 0,
     x_start: np.ndarray | torch.Tensor | None = None,
-    generator: torch.Generator | None = None,
+    generator: Noise | None = None,
     record_predictions: bool = True,
     dim: PointDim = None,
     labels: int | np.ndarray | torch.Tensor | None = None,
@@ -108,7 +108,9 @@ def sample(
         The dimension (or shape) of the starting noise's points when ``x_start`` is
         not given: the model's ``dim`` by default (2 if it does not say).
     generator
-        A torch generator for the noise draws (shared noise between runs).
+        A torch generator for the noise draws (shared noise between runs), or one
+        generator per point: each point then draws its noise from its own, so the
+        batch samples what each point would alone with its generator.
     record_predictions
         Keep the model's x0-hat of every step (``predictions``); False halves the
         memory a run holds.
@@ -193,7 +195,9 @@ def sample(
     model, label_array = prepare_model(model, labels, guidance, precision, shape[0])
     gen = generator if generator is not None else torch.Generator().manual_seed(seed)
     if x is None:
-        x = torch.randn(shape, generator=gen)
+        x = draw_noise(shape, gen)
+    elif not isinstance(gen, torch.Generator) and len(gen) != x.shape[0]:
+        raise ValueError(f"{len(gen)} generators for {x.shape[0]} points: give one per point")
     grid = grid or spec.default_grid
     ctx = StepContext.on_grid(model, time_grid(steps, model.schedule, grid), gen)
     step = spec.make_step(ctx, **options)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -9,10 +10,29 @@ import torch
 
 from ..core.prediction import Prediction, Predictor
 
-__all__ = ["Step", "StepContext", "StepOut"]
+__all__ = ["Noise", "Step", "StepContext", "StepOut", "draw_noise"]
 
 #: What a step gives: new x, the prediction at times[k], network evaluations spent.
 StepOut = tuple[torch.Tensor, Prediction, int]
+
+#: Where a run's noise comes from: one generator, or one per point (row).
+Noise = torch.Generator | Sequence[torch.Generator]
+
+
+def draw_noise(shape: Sequence[int], gen: Noise) -> torch.Tensor:
+    """Standard normal noise of ``shape`` from one generator, or one per row.
+
+    With a sequence of generators, row ``i`` is drawn from ``gen[i]`` alone, as a
+    one-point run with that generator would draw it: a batch of such rows samples
+    what each row would alone (how :func:`~manim_diffusion.analysis.branching.branch`
+    runs all the branches of one branch time together).
+    """
+    if isinstance(gen, torch.Generator):
+        return torch.randn(tuple(shape), generator=gen)
+    if len(gen) != shape[0]:
+        raise ValueError(f"{len(gen)} generators for {shape[0]} points: give one per point")
+    row = (1, *shape[1:])
+    return torch.cat([torch.randn(row, generator=g) for g in gen])
 
 
 @dataclass(frozen=True)
@@ -32,7 +52,7 @@ class StepContext:
     g2
         The reverse SDE's ``g^2`` at each grid time.
     gen
-        The generator of every noise draw of the run.
+        The generator of every noise draw of the run, or one per point.
     """
 
     model: Predictor
@@ -41,10 +61,10 @@ class StepContext:
     sigmas: torch.Tensor
     lam: torch.Tensor
     g2: torch.Tensor
-    gen: torch.Generator
+    gen: Noise
 
     @classmethod
-    def on_grid(cls, model: Predictor, times: torch.Tensor, gen: torch.Generator) -> StepContext:
+    def on_grid(cls, model: Predictor, times: torch.Tensor, gen: Noise) -> StepContext:
         """The context of a run of ``model`` over ``times``, its noise drawn from ``gen``."""
         schedule = model.schedule
         alphas, sigmas = schedule.alpha(times), schedule.sigma(times)
@@ -57,8 +77,8 @@ class StepContext:
         return self.model.predict(x, t)
 
     def noise(self, x: torch.Tensor) -> torch.Tensor:
-        """Standard normal noise of the shape of ``x``, from the run's generator."""
-        return torch.randn(x.shape, generator=self.gen)
+        """Standard normal noise of the shape of ``x``, from the run's generator(s)."""
+        return draw_noise(x.shape, self.gen)
 
 
 class Step(Protocol):
