@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 # OpenMP threads that wait for work sleep instead of spinning. Set before torch loads
 # (here, and in `make test` for the workers): with two pytest workers on two cores, a
@@ -12,6 +13,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
+from manim_server import ManimServer
 
 from manim_diffusion.core.trajectory import Trajectory
 
@@ -42,6 +44,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--show_diff", action="store_true", default=False,
         help="show a frame and its control frame side by side when they differ",
     )
+
+
+@pytest.fixture(scope="session")
+def manim_server() -> Iterator[ManimServer]:
+    """`manim` command lines run in forks of one warm interpreter (tests/manim_server.py)."""
+    server = ManimServer()
+    yield server
+    server.close()
 
 
 def ring_trajectory(n: int = 600, steps: int = 50, seed: int = 0) -> Trajectory:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from framecheck import render_frames
 from manim import Axes, Scene, ValueTracker
+from manim_server import ManimServer
 from PIL import Image
 
 from manim_diffusion import (
@@ -29,10 +30,17 @@ EXAMPLES = [
 ]
 
 
-def _last_frame(tmp_path: Path, file: str, scene: str) -> np.ndarray:
-    cmd = [sys.executable, "-m", "manim", "render", "-ql", "-s", "--disable_caching",
-           "--media_dir", str(tmp_path), str(ROOT / "examples" / file), scene]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+def _last_frame(
+    tmp_path: Path, file: str, scene: str, server: ManimServer | None = None
+) -> np.ndarray:
+    """The still of ``manim render -ql -s``: in a new interpreter, or a fork of ``server``."""
+    args = ["render", "-ql", "-s", "--disable_caching", "--media_dir", str(tmp_path),
+            str(ROOT / "examples" / file), scene]
+    if server is None:
+        done = subprocess.run([sys.executable, "-m", "manim", *args], capture_output=True,
+                              text=True, timeout=300)
+    else:
+        done = server.run(args, log=tmp_path / "manim.log", timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     (still,) = tmp_path.rglob(f"{scene}*.png")
     return np.asarray(Image.open(still).convert("RGB"))
@@ -40,8 +48,10 @@ def _last_frame(tmp_path: Path, file: str, scene: str) -> np.ndarray:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("file,scene", EXAMPLES)
-def test_example_renders_at_the_lowest_quality(tmp_path: Path, file: str, scene: str) -> None:
-    frame = _last_frame(tmp_path, file, scene).astype(int)
+def test_example_renders_at_the_lowest_quality(
+    manim_server: ManimServer, tmp_path: Path, file: str, scene: str
+) -> None:
+    frame = _last_frame(tmp_path, file, scene, manim_server).astype(int)
     saturation = frame.max(-1) - frame.min(-1)
     assert ((saturation > 60) & (frame.max(-1) > 120)).mean() > 0.01
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import re
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from manim_server import ManimServer
 
 from manim_diffusion.talk.params import PARAMS_ENV
 from manim_diffusion.talk.script import scene_defaults
@@ -40,11 +40,18 @@ TEST_PARAMS: dict[str, dict[str, int]] = {
 }
 
 
-def render_sections(tmp_path: Path, file: str, scene: str) -> tuple[list[dict], Path]:
-    """Render ``scene`` at 480p with ``--save_sections``: its section index and folder."""
+def render_sections(
+    server: ManimServer, tmp_path: Path, file: str, scene: str
+) -> tuple[list[dict], Path]:
+    """Render ``scene`` at 480p with ``--save_sections``: its section index and folder.
+
+    The command line is the user's (``python -m manim render ...``), run in a fork of
+    the warm ``manim_server`` rather than a new interpreter (4.5 s of imports saved).
+    """
     cmd = render_command(file, scene, tmp_path, sections=True, options=SECTION_RENDER)
-    env = {**os.environ, PARAMS_ENV: json.dumps(TEST_PARAMS.get(scene, {}))}
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+    assert cmd[1:3] == ["-m", "manim"], cmd
+    env = {PARAMS_ENV: json.dumps(TEST_PARAMS.get(scene, {}))}
+    done = server.run(cmd[3:], env=env, log=tmp_path / "manim.log")
     assert done.returncode == 0, done.stderr[-2000:]
     indexes = list(tmp_path.rglob(f"sections/{scene}.json"))
     assert len(indexes) == 1, f"manim wrote no single section index: {indexes}"
@@ -110,9 +117,9 @@ def test_scene_declares_its_talk_parameters_and_sections(file: str, scene: str) 
 @pytest.mark.slow
 @pytest.mark.parametrize("file,scene", SCENES)
 def test_scene_renders_its_sections_and_shows_its_result(
-    tmp_path: Path, file: str, scene: str
+    manim_server: ManimServer, tmp_path: Path, file: str, scene: str
 ) -> None:
-    sections, folder = render_sections(tmp_path, file, scene)
+    sections, folder = render_sections(manim_server, tmp_path, file, scene)
     # every section a talk steps through, named as the docstring says (a play before
     # the first next_section would add an "autocreated" one)
     assert [s["name"] for s in sections] == documented(file)[1]
