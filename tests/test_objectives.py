@@ -35,9 +35,11 @@ def test_objective_learns_the_exact_score(objective: str, schedule: str) -> None
     data = gm.sample(4000, seed=0).astype(np.float32)
     cfg = {"objective": objective, "schedule": schedule}
     early = train(data, TrainConfig(steps=30, **cfg), progress=False)
-    late = train(data, TrainConfig(steps=1500, **cfg), progress=False)
+    # 600 steps: the worst pair (x0 on the flow schedule) reaches 0.037 (1500 steps:
+    # 0.013, the others 0.001-0.004), so the bound is 0.05 (it was 0.1 after 1500)
+    late = train(data, TrainConfig(steps=600, **cfg), progress=False)
     e0, e1 = _score_error(early.model, gm), _score_error(late.model, gm)
-    assert e1 < 0.5 * e0 and e1 < 0.1, f"{objective}: score error {e0:.3f} -> {e1:.3f}"
+    assert e1 < 0.5 * e0 and e1 < 0.05, f"{objective}: score error {e0:.3f} -> {e1:.3f}"
 
 
 class _Fixed(torch.nn.Module):
