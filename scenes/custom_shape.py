@@ -153,7 +153,7 @@ class CustomShape(Scene):
 
         # ---- the word becomes points
         self.next_section("data")
-        self.play(Write(title), FadeIn(axes), run_time=1.0)
+        self.play(Write(title), FadeInPlace(axes), run_time=1.0)
         self.play(Write(word), FadeInPlace(words), run_time=2.0)
         self.wait(0.5)
         narrator.say(f"{N_DATA:,} points spread evenly\ninside the letters:\nthe data set")

@@ -64,7 +64,7 @@ class DDPMSmiley(Scene):
         words = narrator.first(f"{p['n_points']:,} samples of pure\nGaussian noise at t = 0")
 
         self.next_section("noise")
-        self.play(Write(title), FadeIn(axes), run_time=1.0)
+        self.play(Write(title), FadeInPlace(axes), run_time=1.0)
         self.play(FadeIn(cloud), FadeInPlace(bar), FadeInPlace(words), run_time=1.0)
         self.add(contours, tracer)
         self.wait(0.5)

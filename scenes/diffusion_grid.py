@@ -92,7 +92,7 @@ class DiffusionGrid(Scene):
         grid2 = self.grid(free, kit.decode, t2)
         new = narrator.caption("Without a class: the same model, unconditional.")
         self.play(FadeOut(grid), FadeOutPlace(bar), FadeOutPlace(narrator.words), FadeIn(grid2),
-                  FadeIn(bar2), FadeIn(new), run_time=0.8)
+                  FadeInPlace(bar2), FadeInPlace(new), run_time=0.8)
         narrator.words = new
         self.play(t2.animate.set_value(1.0), run_time=6.0, rate_func=linear)
         narrator.say("Branches that leave early end as other digits;\n"
@@ -114,7 +114,7 @@ class DiffusionGrid(Scene):
         grid3 = self.grid(promoted, kit.decode, t3, trunk_label="new trunk")
         trunk_box = grid3.trunk_frame(color=YELLOW)
         self.play(FadeOut(grid2), FadeOut(bar2), FadeIn(grid3), FadeIn(bar3),
-                  FadeIn(trunk_box), run_time=0.8)
+                  FadeInPlace(trunk_box), run_time=0.8)
         self.play(t3.animate.set_value(1.0), run_time=5.0, rate_func=linear)
         narrator.say("Its early branches again become any digit;\n"
                      f"the late ones keep its {new_digit}.")

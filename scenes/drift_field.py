@@ -79,8 +79,8 @@ class DriftFieldScene(Scene):
                                "from noise towards the data")
 
         self.next_section("velocity")
-        self.play(Write(title), FadeIn(axes), run_time=1.0)
-        self.play(FadeIn(field), FadeInPlace(bar), FadeInPlace(words), run_time=1.0)
+        self.play(Write(title), FadeInPlace(axes), run_time=1.0)
+        self.play(FadeInPlace(field), FadeInPlace(bar), FadeInPlace(words), run_time=1.0)
         self.play(FadeIn(cloud), run_time=0.8)
         self.next_section("ride")
         narrator.say("The cloud rides the field:\neach point moves along the\narrow under it")

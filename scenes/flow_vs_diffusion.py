@@ -144,7 +144,7 @@ class FlowVsDiffusion(Scene):
             f"circles mark {N_PATHS} points that travel far; their paths are traced")
 
         self.next_section("noise")
-        self.play(Write(title), FadeIn(panels), run_time=1.2)
+        self.play(Write(title), FadeInPlace(panels), run_time=1.2)
         self.play(FadeIn(clouds), FadeIn(starts), FadeInPlace(bar), FadeInPlace(words),
                   run_time=1.0)
         self.add(tracers)
@@ -154,7 +154,7 @@ class FlowVsDiffusion(Scene):
         narrator.say("One clock for all three, t = 0 noise to t = 1 data. The diffusion\n"
                      "samplers barely move until halfway; the flow moves from the start")
         self.play(t.animate.set_value(1.0), run_time=10.0, rate_func=smooth)
-        self.play(FadeIn(verdicts), run_time=0.8)
+        self.play(FadeInPlace(verdicts), run_time=0.8)
         self.wait(2.0)
 
         self.next_section("chords")

@@ -78,12 +78,12 @@ class ForwardProcessScene(Scene):
         words = narrator.first(f"{p['n_points']:,} points of the smiley data set at t = 1")
 
         self.next_section("data")
-        self.play(Write(title), FadeIn(axes), run_time=1.0)
+        self.play(Write(title), FadeInPlace(axes), run_time=1.0)
         self.play(FadeIn(process.cloud), FadeInPlace(words), run_time=0.8)
-        self.play(FadeIn(plots), FadeInPlace(bar), run_time=0.8)
+        self.play(FadeInPlace(plots), FadeInPlace(bar), run_time=0.8)
         narrator.say("Each point draws one noise ε and keeps it:\n"
                      "xₜ = α(t)·x₀ + σ(t)·ε, t from 1 to 0")
-        self.play(FadeIn(process.tracer), run_time=0.5)
+        self.play(FadeInPlace(process.tracer), run_time=0.5)
         self.wait(0.5)
 
         self.next_section("noise")

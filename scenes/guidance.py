@@ -204,7 +204,7 @@ class Guidance(Scene):
             f"for class {asked} ({PALETTE_NAMES[asked]}). Colour: the class each ends nearest to")
 
         self.next_section("setup")
-        self.play(Write(title), FadeIn(statics), FadeIn(headers), run_time=1.5)
+        self.play(Write(title), FadeInPlace(statics), FadeInPlace(headers), run_time=1.5)
         self.play(FadeInPlace(words), FadeInPlace(bar), run_time=0.8)
         self.wait(1.5)
 
@@ -217,7 +217,7 @@ class Guidance(Scene):
                      "top row: DDIM, a deterministic sampler")
         self.play(t.animate.set_value(1.0), run_time=6.0, rate_func=smooth)
         top_stats = stats(0)
-        self.play(FadeIn(top_stats), run_time=0.6)
+        self.play(FadeInPlace(top_stats), run_time=0.6)
         off7 = percent(runs[0][-1][2])
         narrator.say(f"w = 0 ignores the class: all three blobs. w = 1: class {asked}.\n"
                      f"w = 3, {scales[-1]:g} push past it, away from the others; {off7} fly off")
@@ -234,7 +234,7 @@ class Guidance(Scene):
         self.play(FadeIn(row_titles[1]), *[FadeIn(m) for m in clouds2], run_time=0.8)
         self.add(*tracers2)
         self.play(t.animate.set_value(1.0), run_time=6.0, rate_func=smooth)
-        self.play(FadeIn(stats(1)), run_time=0.6)
+        self.play(FadeInPlace(stats(1)), run_time=0.6)
         off7_ddpm = percent(runs[1][-1][2])
         narrator.say(f"DDPM stays on class {asked} at w = 3; at w = {scales[-1]:g}, "
                      f"{off7_ddpm} still fly off.\n"

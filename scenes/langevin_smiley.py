@@ -114,7 +114,7 @@ class LangevinSmiley(Scene):
                    "gradient pulls back: the\nwalker wanders along\nthe curve")
         new.move_to(words, aligned_edge=UP + LEFT)
         self.next_section("wander")
-        self.play(FadeOut(words), FadeIn(new), run_time=0.5)
+        self.play(FadeOutPlace(words), FadeInPlace(new), run_time=0.5)
         self.play(t.animate.set_value(1.0), run_time=8.0, rate_func=linear)
         self.wait(0.8)
         self.play(FadeOut(Group(heat, axes, walker, rule, legend, new)), run_time=0.8)
@@ -161,5 +161,5 @@ class LangevinSmiley(Scene):
             "outline, whose basin is widest, keeps too many. Annealed noise fixes that.",
             font_size=20, color=GREY_B, line_spacing=0.8,
         ).to_edge(DOWN, buff=0.3)
-        self.play(FadeOutPlace(bar), FadeIn(caption), run_time=0.8)
+        self.play(FadeOutPlace(bar), FadeInPlace(caption), run_time=0.8)
         self.wait(3.0)

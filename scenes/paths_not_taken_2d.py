@@ -88,5 +88,5 @@ class PathsNotTaken2D(Scene):
                      "face is not decided yet")
         self.wait(1.5)
         narrator.say("Late branches end close:\nby t = 0.9 it is decided")
-        self.play(FadeIn(plot), run_time=1.0)
+        self.play(FadeInPlace(plot), run_time=1.0)
         self.wait(2.5)

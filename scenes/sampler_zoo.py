@@ -148,7 +148,7 @@ class SamplerZoo(Scene):
                                "start in every panel")
 
         self.next_section("noise")
-        self.play(Write(title), FadeIn(cells), run_time=1.2)
+        self.play(Write(title), FadeInPlace(cells), run_time=1.2)
         self.play(*[FadeIn(c) for c in clouds], FadeInPlace(bar), FadeInPlace(words), run_time=1.0)
         self.add(*tracers)
         self.wait(1.0)
@@ -163,12 +163,12 @@ class SamplerZoo(Scene):
         # ---- error against cost
         self.next_section("cost")
         plot = self.cost_plot(sweep, floor)
-        self.play(FadeIn(plot["frame"]), run_time=1.0)
-        self.play(Create(plot["floor"]), FadeIn(plot["floor_label"]), run_time=0.8)
+        self.play(FadeInPlace(plot["frame"]), run_time=1.0)
+        self.play(Create(plot["floor"]), FadeInPlace(plot["floor_label"]), run_time=0.8)
         for name, *_ in PANELS:
-            self.play(Create(plot["curves"][name]), FadeIn(plot["dots"][name]), run_time=0.7)
+            self.play(Create(plot["curves"][name]), FadeInPlace(plot["dots"][name]), run_time=0.7)
         narrator.say("Rings: the runs in\nthe panels. Lower is\nbetter, left is cheaper")
-        self.play(FadeIn(plot["rings"]), run_time=0.8)
+        self.play(FadeInPlace(plot["rings"]), run_time=0.8)
         self.wait(1.5)
         narrator.say("DPM-Solver++ is close\nafter 10 evaluations,\nDDPM needs hundreds.\n"
                      "Near the floor, the\ngaps are within the\nmetric's noise at\n"

@@ -83,3 +83,12 @@ def test_in_place_fades_make_no_copy_and_fade_out_gives_the_opacity_back(
     assert copies == []
     assert shown == [False]  # removed like FadeOut ...
     assert [m.get_fill_opacity() for m in gone.get_family()] == opacities  # ... and restored
+
+
+def test_an_image_is_refused_with_what_to_use_instead(tmp_path: Path) -> None:
+    from manim import Group, ImageMobject
+
+    image = ImageMobject(np.full((4, 4, 4), 255, dtype=np.uint8))
+    for fade in (FadeInPlace, FadeOutPlace):
+        with pytest.raises(TypeError, match="use FadeIn / FadeOut"):
+            fade(Group(image, Text("a"))).begin()

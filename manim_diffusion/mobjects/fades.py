@@ -38,6 +38,11 @@ class _OpacityFade(Animation):
     def begin(self) -> None:
         self._saved = []
         for m in self.mobject.get_family():
+            if not isinstance(m, VMobject) and m.has_points():
+                raise TypeError(
+                    f"{type(self).__name__} fades vectorised mobjects (VMobject) only, and "
+                    f"{type(m).__name__} is not one: use FadeIn / FadeOut for it"
+                )
             if isinstance(m, VMobject):
                 arrays = tuple(np.array(getattr(m, name), dtype=float) for name in _RGBA_ATTRIBUTES)
                 self._saved.append((m, arrays))
@@ -68,7 +73,8 @@ class FadeInPlace(_OpacityFade):
     Parameters
     ----------
     mobject
-        What to fade in; its vectorised members fade (images are shown as they are).
+        What to fade in: a VMobject or a group of them (an image raises ``TypeError``:
+        use :class:`~manim.FadeIn` for it).
     **kwargs
         Any :class:`~manim.Animation` argument (``run_time``, ``rate_func``...).
 
@@ -107,7 +113,8 @@ class FadeOutPlace(_OpacityFade):
     Parameters
     ----------
     mobject
-        What to fade out; its vectorised members fade (images are removed at the end).
+        What to fade out: a VMobject or a group of them (an image raises ``TypeError``:
+        use :class:`~manim.FadeOut` for it).
     **kwargs
         Any :class:`~manim.Animation` argument (``run_time``, ``rate_func``...).
 
