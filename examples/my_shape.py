@@ -24,7 +24,7 @@ from manim_diffusion import (
 class MyShape(Scene):
     def construct(self) -> None:
         data = points_from_mobject(Text("hi", weight="BOLD"), n=4000, mode="fill", seed=0)
-        config = TrainConfig.for_objective("flow", steps=3000, lr=1e-2, threads=1)
+        config = TrainConfig.for_objective("flow", steps=1500, lr=1e-2, threads=1)
         model = train(data, config, progress=False).model
         trajectory = sample(model, "euler", 50, n=2000, seed=0)
 
