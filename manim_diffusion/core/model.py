@@ -109,9 +109,11 @@ class DiffusionModel(nn.Module):
     def to_precision(self, precision: str) -> DiffusionModel:
         """A copy whose net runs in ``precision`` ("float32" or "bfloat16").
 
-        bfloat16 halves sampling time on CPUs with bfloat16 matrix units; the
-        sampler's own arithmetic stays in float32. Measured on the smiley model,
-        its samples are as close to the data as float32's (benchmarks/samplers.py).
+        bfloat16 halves sampling time on CPUs with bfloat16 matrix units; without
+        them it is far slower (10,000 points x 1,000 DDPM steps: 209 s against 25 s
+        in float32 on a 2-core AMD EPYC). The sampler's own arithmetic stays in
+        float32. Measured on the smiley model, its samples are as close to the data
+        as float32's (benchmarks/samplers.py).
         """
         dtypes = {"float32": torch.float32, "bfloat16": torch.bfloat16}
         if precision not in dtypes:

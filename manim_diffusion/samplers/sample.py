@@ -126,7 +126,8 @@ def sample(
         "uniform" for the rest.
     precision
         "float32", or "bfloat16" to run a trained net in bfloat16 (about twice as
-        fast on CPUs with bfloat16 units, same sample quality on the 2D models).
+        fast on CPUs with bfloat16 units, same sample quality on the 2D models; on
+        a CPU without them it is far slower: 9x on a 2-core AMD EPYC).
     start_step
         Start part-way: ``x_start`` is the state at the grid's time index
         ``start_step`` (e.g. a point of another run, to branch from it), and the run
