@@ -3,119 +3,41 @@
 ``import manim_diffusion`` loads neither torch nor manim: a name is imported from
 :mod:`manim_diffusion.engine` (torch) or :mod:`manim_diffusion.mobjects` (manim) when it
 is first used, so a command that needs neither (``manim-diffusion talk preview`` of a
-cached talk) starts in a fraction of a second.
+cached talk) starts in a fraction of a second. The names are the literal ``__all__``
+lists of those two facades, read from their source (parsed, not imported), so each list
+is written once.
 """
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 __all__ = ["ENGINE_NAMES", "MOBJECT_NAMES"]
 
-#: The engine's names (``manim_diffusion.engine.__all__``, which a test keeps equal).
-ENGINE_NAMES: tuple[str, ...] = (
-    "BranchSet",
-    "branch",
-    "branch_seed",
-    "spread_curve",
-    "VAE",
-    "VAEConfig",
-    "VAEResult",
-    "VAESnapshot",
-    "decode_images",
-    "encode_means",
-    "knn_accuracy",
-    "reconstruction_error",
-    "train_vae",
-    "ClassifierConfig",
-    "DigitClassifier",
-    "classifier_accuracy",
-    "classify",
-    "train_classifier",
-    "DEFAULT_GUIDANCE",
-    "LatentMNIST",
-    "guided_fractions",
-    "load_latent_mnist",
-    "MNISTError",
-    "load_mnist",
-    "CheckpointError",
-    "CosineSchedule",
-    "DATASETS",
-    "DEFAULT_STEPS",
-    "Density",
-    "DiffusionModel",
-    "FIELDS",
-    "FIELD_T_MARGIN",
-    "FlowSchedule",
-    "FunctionDensity",
-    "GRIDS",
-    "GaussianMixture",
-    "GuidedModel",
-    "LangevinRun",
-    "LinearSchedule",
-    "MLPDenoiser",
-    "MixtureDensity",
-    "OBJECTIVES",
-    "Prediction",
-    "SAMPLERS",
-    "SCHEDULES",
-    "SINGLE_THREAD_POINTS",
-    "Schedule",
-    "Snapshot",
-    "TrainConfig",
-    "TrainResult",
-    "Trajectory",
-    "TrainingDiverged",
-    "VPSchedule",
-    "as_density",
-    "dataset_names",
-    "energy_distance",
-    "energy_distance_floor",
-    "fit_to_box",
-    "forward_trajectory",
-    "get_schedule",
-    "grid_points",
-    "langevin_walk",
-    "limited_threads",
-    "list_pretrained",
-    "load_checkpoint",
-    "load_pretrained",
-    "make_dataset",
-    "sample",
-    "sample_curves",
-    "sample_image",
-    "sample_inside",
-    "sample_polyline",
-    "save_checkpoint",
-    "smiley_density",
-    "time_grid",
-    "train",
-    "vector_field",
-)
+_PACKAGE = Path(__file__).resolve().parent
 
-#: The mobjects' names, from ``manim_diffusion.mobjects``.
-MOBJECT_NAMES: tuple[str, ...] = (
-    "BRANCH_PALETTE",
-    "BranchingGrid",
-    "BranchingTree",
-    "ContourField",
-    "DensityHeatmap",
-    "DistributionCloud",
-    "DriftField",
-    "FadeInPlace",
-    "FadeOutPlace",
-    "FieldErrorMap",
-    "ForwardProcess",
-    "ForwardTracer",
-    "GlyphCache",
-    "GridImage",
-    "LangevinWalker",
-    "LatentMNISTPanel",
-    "LiveText",
-    "MNIST_PALETTE",
-    "SchedulePlot",
-    "SpreadPlot",
-    "TimeBar",
-    "TrainingEvolution",
-    "TrajectoryTracer",
-    "points_from_mobject",
-    "toy_latent_digits",
-)
+
+def declared_names(facade: str) -> tuple[str, ...]:
+    """The literal ``__all__`` of ``manim_diffusion.<facade>``, read without importing it.
+
+    Raises ``RuntimeError`` if the facade's ``__init__.py`` has no ``__all__ = [...]``
+    of string literals (the lazy top level could not know its names).
+    """
+    source = (_PACKAGE / facade / "__init__.py").read_text(encoding="utf-8")
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets
+        ):
+            try:
+                return tuple(str(name) for name in ast.literal_eval(node.value))
+            except ValueError:
+                break
+    raise RuntimeError(f"manim_diffusion/{facade}/__init__.py needs a literal __all__ list")
+
+
+#: The engine's names: ``manim_diffusion.engine.__all__``.
+ENGINE_NAMES: tuple[str, ...] = declared_names("engine")
+
+#: The mobjects' names: ``manim_diffusion.mobjects.__all__``.
+MOBJECT_NAMES: tuple[str, ...] = declared_names("mobjects")

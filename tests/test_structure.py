@@ -158,14 +158,31 @@ def test_the_package_the_talk_layer_and_the_talk_command_load_neither_torch_nor_
 
 
 def test_the_name_list_is_the_engine_facade() -> None:
-    """manim_diffusion.names lists exactly the engine's names, and every name resolves."""
+    """manim_diffusion.names lists exactly the facades' names, and every name resolves."""
     import manim_diffusion
     import manim_diffusion.engine as engine
+    import manim_diffusion.mobjects as mobjects
     from manim_diffusion.names import ENGINE_NAMES, MOBJECT_NAMES
 
-    assert sorted(ENGINE_NAMES) == sorted(engine.__all__)
+    assert list(ENGINE_NAMES) == list(engine.__all__)
+    assert list(MOBJECT_NAMES) == list(mobjects.__all__)
     assert len(set(ENGINE_NAMES) | set(MOBJECT_NAMES)) == len(manim_diffusion.__all__)
     for name in manim_diffusion.__all__:
         assert getattr(manim_diffusion, name) is not None, name
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         _ = manim_diffusion.nope
+
+
+def test_the_names_are_read_from_a_literal_all_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from manim_diffusion import names
+
+    monkeypatch.setattr(names, "_PACKAGE", tmp_path)
+    (tmp_path / "good").mkdir()
+    (tmp_path / "good" / "__init__.py").write_text('import os\n__all__ = ["a", "b"]\n')
+    assert names.declared_names("good") == ("a", "b")
+    (tmp_path / "computed").mkdir()
+    (tmp_path / "computed" / "__init__.py").write_text("__all__ = list(NAMES)\n")
+    with pytest.raises(RuntimeError, match="literal __all__"):
+        names.declared_names("computed")
