@@ -29,10 +29,11 @@ _NEEDS_VP = ("eps", "v", "score")
 
 
 def _time_column(t: torch.Tensor | float, x: torch.Tensor) -> torch.Tensor:
-    t = torch.as_tensor(t, dtype=x.dtype, device=x.device)
+    """Times as a column that broadcasts against ``x``, left on the device they came on."""
+    t = torch.as_tensor(t, dtype=x.dtype)
     if t.ndim == 0:
         t = t.expand(x.shape[0])
-    return t.reshape(-1, 1)
+    return t.reshape(-1, *([1] * (x.ndim - 1)))  # (N, 1) for points, (N, 1, 1, 1) images
 
 
 class DiffusionModel(nn.Module):
@@ -47,6 +48,12 @@ class DiffusionModel(nn.Module):
     objective
         What ``net`` outputs: one of
         :data:`~manim_diffusion.training.objectives.OBJECTIVES`.
+    x0_range
+        The range of the data, e.g. ``(-1, 1)`` for images: every prediction's x0-hat
+        is clipped to it (and eps-hat made to agree), as DDPM's sampler clips its
+        images. Near pure noise x0-hat = (x - sigma eps-hat) / alpha magnifies the
+        net's error by 1 / alpha (300 at t = 0 on the cosine schedule), and an unclipped
+        first step can push a sample off the data for good. None: no clipping.
 
     Attributes
     ----------
@@ -76,7 +83,8 @@ class DiffusionModel(nn.Module):
     """
 
     def __init__(
-        self, net: nn.Module, schedule: Schedule | str = "linear", objective: str = "eps"
+        self, net: nn.Module, schedule: Schedule | str = "linear", objective: str = "eps",
+        x0_range: tuple[float, float] | None = None,
     ) -> None:
         super().__init__()
         if objective not in OBJECTIVE_NAMES:
@@ -93,17 +101,24 @@ class DiffusionModel(nn.Module):
         self.net = net
         self.schedule = schedule
         self.objective = objective
+        if x0_range is not None and not float(x0_range[0]) < float(x0_range[1]):
+            raise ValueError(f"x0_range must be (low, high) with low < high, got {x0_range!r}")
+        self.x0_range = None if x0_range is None else (float(x0_range[0]), float(x0_range[1]))
 
     @property
     def num_classes(self) -> int:
         return int(getattr(self.net, "num_classes", 0))
 
     @property
-    def dim(self) -> int | None:
-        """The dimension of the points the net works on (its config's ``dim``), if known."""
+    def dim(self) -> int | tuple[int, ...] | None:
+        """The dimension of the points the net works on (its config's ``dim``), if known.
+
+        An int ``D`` for points ``(D,)``, a tuple ``(C, H, W)`` for an image net.
+        """
         config = getattr(self.net, "config", None)
         if isinstance(config, dict) and "dim" in config:
-            return int(config["dim"])
+            dim = config["dim"]
+            return tuple(int(d) for d in dim) if isinstance(dim, list | tuple) else int(dim)
         return None
 
     def to_precision(self, precision: str) -> DiffusionModel:
@@ -128,20 +143,26 @@ class DiffusionModel(nn.Module):
         return self.net(x, t, labels)
 
     def coefficients(
-        self, t: torch.Tensor
+        self, t: torch.Tensor, device: torch.device | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """alpha(t), sigma(t) and their time derivatives, in the dtype of ``t``."""
-        td = t.double()
+        """alpha(t), sigma(t) and their time derivatives, in the dtype of ``t``.
+
+        They are computed in float64 on the CPU (MPS has no float64), then moved to
+        ``device`` (``t``'s own by default).
+        """
+        td = t.detach().to("cpu", torch.float64)
         alpha, sigma = self.schedule._alpha_sigma(td)
         d_alpha, d_sigma = self.schedule._d_alpha_sigma(td)
-        dtype = t.dtype
-        return alpha.to(dtype), sigma.to(dtype), d_alpha.to(dtype), d_sigma.to(dtype)
+        where = t.device if device is None else device
+        return tuple(v.to(device=where, dtype=t.dtype)  # type: ignore[return-value]
+                     for v in (alpha, sigma, d_alpha, d_sigma))
 
     def predict(
         self,
         x: torch.Tensor,
         t: torch.Tensor | float,
         labels: torch.Tensor | int | None = None,
+        clip: bool = True,
     ) -> Prediction:
         """What the model says about points ``x`` at library time ``t``.
 
@@ -150,15 +171,18 @@ class DiffusionModel(nn.Module):
         labels
             Class of each point (an int for all, or a tensor of shape ``(N,)``) for a
             class-conditional model; -1 or None asks for the unconditional prediction.
+        clip
+            Clip x0-hat to :attr:`x0_range` (when the model has one). Guidance asks
+            for both branches unclipped and clips their mix.
         """
         lab = self._labels(labels, x)
-        t = torch.as_tensor(t, dtype=x.dtype)
+        t = torch.as_tensor(t, dtype=x.dtype)  # the net moves it to x's device
         if t.ndim == 0:  # one time for the batch: coefficients and embedding once
-            alpha, sigma, d_alpha, d_sigma = self.coefficients(t.reshape(1, 1))
+            alpha, sigma, d_alpha, d_sigma = self.coefficients(t.reshape([1] * x.ndim), x.device)
             out = self._run_net(x, t, lab)
         else:
             tc = _time_column(t, x)
-            alpha, sigma, d_alpha, d_sigma = self.coefficients(tc)
+            alpha, sigma, d_alpha, d_sigma = self.coefficients(tc, x.device)
             out = self._run_net(x, tc.reshape(-1), lab)
         if self.objective == "eps":
             eps = out
@@ -178,7 +202,8 @@ class DiffusionModel(nn.Module):
             eps = (alpha * out - d_alpha * x) / det
         else:  # pragma: no cover - guarded in __init__
             raise AssertionError(self.objective)
-        return Prediction(x0, eps, alpha, sigma, d_alpha, d_sigma)
+        pred = Prediction(x0, eps, alpha, sigma, d_alpha, d_sigma)
+        return pred if self.x0_range is None or not clip else pred.clipped(x, *self.x0_range)
 
     def _run_net(
         self, x: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None
@@ -194,16 +219,17 @@ class DiffusionModel(nn.Module):
             return None
         if not self.num_classes:
             raise ValueError("labels were given, but this model is not class-conditional")
-        lab = torch.as_tensor(labels, dtype=torch.long, device=x.device)
+        lab = torch.as_tensor(labels, dtype=torch.long)  # checked where given, then moved
         if lab.ndim == 0:
             lab = lab.expand(x.shape[0])
         if lab.shape != (x.shape[0],):
             raise ValueError(f"labels must have shape ({x.shape[0]},), got {tuple(lab.shape)}")
-        if int(lab.min()) < -1 or int(lab.max()) >= self.num_classes:
+        checkable = lab.device.type != "meta"  # a meta tensor has no values to check
+        if checkable and (int(lab.min()) < -1 or int(lab.max()) >= self.num_classes):
             raise ValueError(
                 f"labels must lie in [0, {self.num_classes - 1}] (or -1 for no class)"
             )
-        return lab
+        return lab.to(x.device)
 
     def guided(self, labels: torch.Tensor | int, scale: float) -> GuidedModel:
         """This model with classifier-free guidance towards ``labels`` at ``scale``."""
@@ -258,8 +284,8 @@ class GuidedModel:
         self.schedule = model.schedule
 
     @property
-    def dim(self) -> int | None:
-        """The point dimension of the guided model."""
+    def dim(self) -> int | tuple[int, ...] | None:
+        """The point dimension (or image shape) of the guided model."""
         return self.model.dim
 
     @property
@@ -278,11 +304,11 @@ class GuidedModel:
         null = torch.full((n,), -1, dtype=torch.long, device=x.device)
         t = torch.as_tensor(t, dtype=x.dtype)
         if t.ndim == 0:  # one time: the net's one-time path, coefficients broadcast
-            both = self.model.predict(torch.cat([x, x]), t, torch.cat([null, lab]))
+            both = self.model.predict(torch.cat([x, x]), t, torch.cat([null, lab]), clip=False)
         else:
             tc = _time_column(t, x)
             both = self.model.predict(torch.cat([x, x]), torch.cat([tc, tc]),
-                                      torch.cat([null, lab]))
+                                      torch.cat([null, lab]), clip=False)
         uncond = Prediction(
             both.x0[:n], both.eps[:n], both.alpha[:n], both.sigma[:n],
             both.d_alpha[:n], both.d_sigma[:n],
@@ -291,4 +317,6 @@ class GuidedModel:
             both.x0[n:], both.eps[n:], both.alpha[n:], both.sigma[n:],
             both.d_alpha[n:], both.d_sigma[n:],
         )
-        return uncond.guided(cond, self.scale)
+        mixed = uncond.guided(cond, self.scale)
+        x0_range = self.model.x0_range
+        return mixed if x0_range is None else mixed.clipped(x, *x0_range)

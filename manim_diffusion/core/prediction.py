@@ -92,6 +92,17 @@ class Prediction:
         )
 
 
+    def clipped(self, x: torch.Tensor, low: float, high: float) -> Prediction:
+        """x0-hat clipped to ``[low, high]`` and eps-hat recomputed from it at ``x``.
+
+        Where sigma is 0 (the data end) eps-hat is kept: x0-hat is x there.
+        """
+        x0 = self.x0.clamp(low, high)
+        safe = torch.where(self.sigma > 0, self.sigma, torch.ones_like(self.sigma))
+        eps = torch.where(self.sigma > 0, (x - self.alpha * x0) / safe, self.eps)
+        return Prediction(x0, eps, self.alpha, self.sigma, self.d_alpha, self.d_sigma)
+
+
 class Predictor(Protocol):
     """Anything a sampler can run on: a trained model or an exact ground truth.
 

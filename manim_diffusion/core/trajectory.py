@@ -23,7 +23,8 @@ class Trajectory:
         Shape ``(S+1,)``, rising from 0 (pure noise) to 1 (data).
     points
         Shape ``(S+1, N, D)``: the N samples after each of the S steps
-        (``points[0]`` is the starting noise).
+        (``points[0]`` is the starting noise); or ``(S+1, N, *shape)`` for points of
+        any shape, e.g. ``(S+1, N, 1, 28, 28)`` for images.
     steps
         Shape ``(S+1,)``: the sampler's own time label of each row, e.g. DDPM's
         integer step ``T .. 0`` or a noise level sigma. Defaults to ``times``.
@@ -86,10 +87,10 @@ class Trajectory:
         self.points = np.asarray(self.points, dtype=np.float32)
         if self.times.ndim != 1 or len(self.times) < 1:
             raise ValueError(f"times must have shape (S+1,), got {self.times.shape}")
-        if self.points.ndim != 3 or self.points.shape[0] != len(self.times):
+        if self.points.ndim < 3 or self.points.shape[0] != len(self.times):
             raise ValueError(
-                f"points must have shape (S+1, N, D) = ({len(self.times)}, N, D), "
-                f"got {self.points.shape}"
+                f"points must have shape (S+1, N, D) = ({len(self.times)}, N, D), or "
+                f"(S+1, N, *shape) for points of any shape; got {self.points.shape}"
             )
         if not np.isfinite(self.times).all():
             raise ValueError("times have NaN or infinite values")
@@ -137,8 +138,13 @@ class Trajectory:
 
     @property
     def dim(self) -> int:
-        """Dimension D of each point."""
-        return self.points.shape[2]
+        """Dimension D of each point (for an image, its number of values C H W)."""
+        return int(np.prod(self.points.shape[2:]))
+
+    @property
+    def point_shape(self) -> tuple[int, ...]:
+        """The shape of one point: ``(D,)``, or ``(C, H, W)`` for an image."""
+        return tuple(self.points.shape[2:])
 
     @property
     def final(self) -> np.ndarray:

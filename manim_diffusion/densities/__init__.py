@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .base import Density
 from .function import FunctionDensity
+from .gaussian_images import DiagonalGaussian
 from .langevin import as_density, langevin_walk
 from .mixture import GaussianMixture, MixtureDensity
 from .run import LangevinRun
@@ -11,6 +12,7 @@ from .smiley import smiley_density
 
 __all__ = [
     "Density",
+    "DiagonalGaussian",
     "FunctionDensity",
     "GaussianMixture",
     "LangevinRun",

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..core.devices import model_device
 from ..core.prediction import PointDim, Predictor, evals_per_call
 from ..core.threads import SINGLE_THREAD_POINTS, limited_threads
 from ..core.trajectory import Trajectory
@@ -196,9 +197,10 @@ def sample(
     model, label_array = prepare_model(model, labels, guidance, precision, shape[0])
     gen = generator if generator is not None else torch.Generator().manual_seed(seed)
     if x is None:
-        x = draw_noise(shape, gen)
+        x = draw_noise(shape, gen)  # on the CPU: the same noise whatever the device
     elif not isinstance(gen, torch.Generator) and len(gen) != x.shape[0]:
         raise ValueError(f"{len(gen)} generators for {x.shape[0]} points: give one per point")
+    x = x.to(model_device(model))  # the run happens where the model's weights are
     grid = grid or spec.default_grid
     ctx = StepContext.on_grid(model, time_grid(steps, model.schedule, grid), gen)
     step = spec.make_step(ctx, **options)

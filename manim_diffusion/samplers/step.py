@@ -77,8 +77,13 @@ class StepContext:
         return self.model.predict(x, t)
 
     def noise(self, x: torch.Tensor) -> torch.Tensor:
-        """Standard normal noise of the shape of ``x``, from the run's generator(s)."""
-        return draw_noise(x.shape, self.gen)
+        """Standard normal noise of the shape of ``x``, from the run's generator(s).
+
+        Drawn on the CPU (the generators' device), so a run on a GPU draws the same
+        noise as on the CPU, then moved to ``x``'s device.
+        """
+        noise = draw_noise(x.shape, self.gen)
+        return noise if noise.device == x.device else noise.to(x.device)
 
 
 class Step(Protocol):

@@ -40,7 +40,9 @@ def diffusion_loss(
     n = x0.shape[0]
     t = t_min + (t_max - t_min) * torch.rand(n, generator=generator, dtype=x0.dtype)
     eps = torch.randn(x0.shape, generator=generator, dtype=x0.dtype)
-    alpha, sigma, d_alpha, d_sigma = model.coefficients(t.reshape(-1, 1))
+    column = t.reshape(-1, *([1] * (x0.ndim - 1)))  # (N, 1) for points, (N, 1, 1, 1) images
+    alpha, sigma, d_alpha, d_sigma = model.coefficients(column, x0.device)
+    t, eps = t.to(x0.device), eps.to(x0.device)  # drawn on the CPU generator, then moved
     xt = alpha * x0 + sigma * eps
     out = model(xt, t, labels)
     if model.objective == "eps":
