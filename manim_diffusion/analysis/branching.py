@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from ..core.model import Predictor
+from ..core.prediction import point_shape
 from ..core.trajectory import Trajectory
 from ..samplers.sample import sample
 
@@ -84,7 +85,7 @@ class BranchSet:
     branch_times, branch_steps
         Library times ``(B,)`` where the branches leave, and their grid indices.
     branches
-        ``(B, K, S + 1, D)`` float32 full paths: ``branches[b, k, : branch_steps[b] + 1]``
+        ``(B, K, S + 1, *point)`` float32 full paths: ``branches[b, k, : branch_steps[b] + 1]``
         is the trunk's path.
     seed
         The tree's seed (branch ``(b, k)`` uses :func:`branch_seed`).
@@ -137,11 +138,12 @@ class BranchSet:
     @property
     def spread(self) -> np.ndarray:
         ends = self.ends
+        ends = ends.reshape(*ends.shape[:2], -1)  # points of any shape, as vectors
         centre = ends.mean(axis=1, keepdims=True)
         return np.linalg.norm(ends - centre, axis=-1).mean(axis=1)
 
     def branch_path(self, b: int, k: int) -> np.ndarray:
-        """Path ``(S + 1, D)`` of branch ``k`` at branch time index ``b``."""
+        """Path ``(S + 1, *point)`` of branch ``k`` at branch time index ``b``."""
         return self.branches[b, k]
 
     def promote(self, b: int, k: int, seed: int | None = None) -> BranchSet:
@@ -156,7 +158,7 @@ class BranchSet:
         path = self.branches[b, k]
         trunk = Trajectory(
             times=self.trunk.times,
-            points=path[:, None, :].copy(),
+            points=path[:, None].copy(),
             steps=self.trunk.steps,
             sampler=self.trunk.sampler,
             labels=self.trunk.labels,
@@ -178,12 +180,12 @@ def _grow(trunk: Trajectory, steps_idx: np.ndarray, seed: int, recipe: dict) -> 
     model, k = recipe["model"], recipe["k"]
     kwargs = recipe["kwargs"]
     total = len(trunk.times) - 1
-    dim = trunk.points.shape[-1]
-    branches = np.empty((len(steps_idx), k, total + 1, dim), dtype=np.float32)
+    point = trunk.points.shape[2:]  # (D,), or (C, H, W) for images
+    branches = np.empty((len(steps_idx), k, total + 1, *point), dtype=np.float32)
     for b, i in enumerate(steps_idx):
         # the k branches of one time run as one batch, each with its own generator:
         # branch (b, j) draws the noise it would draw alone from branch_seed(seed, b, j)
-        starts = np.repeat(trunk.points[i], k, axis=0)  # (k, D)
+        starts = np.repeat(trunk.points[i], k, axis=0)  # (k, *point)
         gens = [torch.Generator().manual_seed(branch_seed(seed, b, j)) for j in range(k)]
         run = sample(model, steps=total, x_start=starts, generator=gens, start_step=int(i),
                      record_predictions=False, **kwargs)
@@ -210,7 +212,7 @@ def branch(
     eta: float | None = None,
     labels: int | None = None,
     guidance: float = 1.0,
-    dim: int = 2,
+    dim: int | tuple[int, ...] | None = None,
 ) -> BranchSet:
     """A trunk from ``x_start`` and ``k`` branches at each of ``branch_times``.
 
@@ -224,8 +226,8 @@ def branch(
     steps
         Steps of the whole run; branch times snap to this grid.
     x_start
-        The trunk's starting point, shape ``(1, D)`` (noise drawn from ``seed``
-        when None).
+        The trunk's starting point, shape ``(1, D)`` or ``(1, *shape)`` for images
+        (noise drawn from ``seed`` when None).
     branch_times
         Library times in [0, 1) where branches leave the trunk.
     k
@@ -237,7 +239,8 @@ def branch(
     labels, guidance
         Class and guidance scale for a class-conditional model.
     dim
-        Dimension of the points when ``x_start`` is drawn.
+        Dimension (or shape) of the points when ``x_start`` is drawn: the model's
+        by default (2 if it does not say).
 
     Returns
     -------
@@ -266,8 +269,11 @@ def branch(
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
     if x_start is None:
-        x_start = torch.randn((1, dim), generator=torch.Generator().manual_seed(seed)).numpy()
-    x_start = np.asarray(x_start, dtype=np.float32).reshape(1, -1)
+        shape = point_shape(dim) or point_shape(getattr(model, "dim", None)) or (2,)
+        gen = torch.Generator().manual_seed(seed)
+        x_start = torch.randn((1, *shape), generator=gen).numpy()
+    x_start = np.asarray(x_start, dtype=np.float32)
+    x_start = x_start.reshape(1, *(x_start.shape[1:] if x_start.ndim > 1 else x_start.shape))
     kwargs: dict[str, Any] = {"sampler": sampler, "eta": eta}
     if labels is not None:
         kwargs.update(labels=labels, guidance=guidance)

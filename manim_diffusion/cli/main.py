@@ -11,7 +11,8 @@ import click
 
 from ..apps.mnist.idx import MNIST_ENV
 
-__all__ = ["COMMANDS", "LazyGroup", "PositiveInt", "main", "mnist_dir_option", "out_dir_option"]
+__all__ = ["COMMANDS", "LazyGroup", "PositiveInt", "device_option", "main", "mnist_dir_option",
+           "out_dir_option"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])  # a click command function, decorated
 
@@ -79,6 +80,17 @@ def mnist_dir_option(func: _F) -> _F:
         default=None,
         type=click.Path(file_okay=False, path_type=Path),
         help=f"Folder with the MNIST IDX files (.gz or not) or mnist.npz [env: {MNIST_ENV}].",
+    )(func)
+
+
+def device_option(func: _F) -> _F:
+    """The --device option of the commands that train or sample (auto: CUDA when present)."""
+    return click.option(
+        "--device",
+        default="auto",
+        show_default=True,
+        type=click.Choice(["auto", "cpu", "cuda", "mps"]),
+        help="Where torch runs: auto takes CUDA, then MPS, then the CPU.",
     )(func)
 
 

@@ -19,6 +19,8 @@ from ..apps.mnist.latent import (
     VAE_CONFIG,
     VAE_NAME,
 )
+from ..apps.mnist.pixel_model import PIXEL_CONFIG, PixelConfig
+from ..apps.mnist.pixel_recipes import PixelReport, measure_pixel_file, train_pixel_file
 from ..apps.mnist.recipes import (
     TrainedFiles,
     measure_latent_files,
@@ -35,7 +37,7 @@ from ..engine import (
     TrainingDiverged,
     VAEConfig,
 )
-from .main import PositiveInt, mnist_dir_option, out_dir_option
+from .main import PositiveInt, device_option, mnist_dir_option, out_dir_option
 
 __all__ = ["mnist_group"]
 
@@ -178,6 +180,77 @@ def mnist_train_latent(
         click.echo(f"at guidance 0: {_fractions_text(run.metric['unguided_class_fraction'])}")
     else:
         click.echo("no classifier found: run train-classifier to measure the samples")
+
+
+def _channels(value: str) -> tuple[int, int, int]:
+    try:
+        widths = tuple(int(v) for v in value.split(","))
+    except ValueError:
+        widths = ()
+    if len(widths) != 3 or min(widths) < 1:
+        raise click.BadParameter(f"{value!r} is not three positive widths such as 16,32,64")
+    return widths  # type: ignore[return-value]
+
+
+@mnist_group.command("train-pixels")
+@mnist_dir_option
+@out_dir_option
+@click.option("--steps", default=PIXEL_CONFIG.steps, show_default=True, type=PositiveInt())
+@click.option("--batch-size", default=PIXEL_CONFIG.batch_size, show_default=True,
+              type=PositiveInt())
+@click.option("--lr", default=PIXEL_CONFIG.lr, show_default=True, type=float)
+@click.option("--channels", default=",".join(map(str, PIXEL_CONFIG.channels)),
+              show_default=True, help="The U-Net's widths at 28, 14 and 7 pixels.")
+@click.option("--ema-decay", default=PIXEL_CONFIG.ema_decay, show_default=True, type=float)
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--threads", default=PIXEL_CONFIG.threads, show_default=True, type=PositiveInt())
+@click.option("--no-measure", is_flag=True, help="Skip the classifier's measures after training.")
+@device_option
+def mnist_train_pixels(
+    mnist_dir: Path | None, out_dir: Path, steps: int, batch_size: int, lr: float,
+    channels: str, ema_decay: float, seed: int, threads: int, no_measure: bool, device: str,
+) -> None:
+    """Train the class-conditional pixel model (a U-Net on 28x28 digits).
+
+    Measures it with the classifier in --out-dir (or the shipped one): the share of
+    guided samples (guidance 3, DDIM 50) read as their class, and the Frechet distance
+    of unconditional samples to the test digits in the classifier's features.
+    """
+    config = PixelConfig(steps=steps, batch_size=batch_size, lr=lr, channels=_channels(channels),
+                         ema_decay=ema_decay, seed=seed, threads=threads, device=device)
+    run, report = _run(lambda: train_pixel_file(mnist_dir, out_dir, config, not no_measure),
+                       out_dir)
+    click.echo(f"wrote {run.paths[0]} after {run.seconds:.1f} s of training")
+    if report is not None:
+        _echo_pixel_report(report)
+
+
+def _echo_pixel_report(report: PixelReport) -> None:
+    click.echo(f"read as their class at guidance 3 (DDIM 50): "
+               f"{_fractions_text(report.per_class_accuracy)}")
+    click.echo(f"Frechet distance of {report.n} unconditional samples to test digits "
+               f"(classifier features): {report.frechet:.3f} (real against real: "
+               f"{report.frechet_floor:.3f})")
+    click.echo(f"classifier confidence: samples {report.confidence_samples.mean():.3f}, "
+               f"test digits {report.confidence_real.mean():.3f} (mean top probability)")
+
+
+@mnist_group.command("eval-pixels")
+@mnist_dir_option
+@click.option("--dir", "directory", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder with the files (default: the shipped pretrained/).")
+@click.option("--per-class", default=200, show_default=True, type=PositiveInt(),
+              help="Guided samples drawn per class.")
+@click.option("--n", "n", default=2000, show_default=True, type=PositiveInt(),
+              help="Unconditional samples (and real digits) for the Frechet distance.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--write", is_flag=True, help="Store the measures in the file and its manifest.")
+def mnist_eval_pixels(mnist_dir: Path | None, directory: Path | None, per_class: int, n: int,
+                      seed: int, write: bool) -> None:
+    """Measure the pixel model with the classifier (needs MNIST for the real digits)."""
+    report = _run(lambda: measure_pixel_file(directory, mnist_dir, per_class=per_class, n=n,
+                                             seed=seed, write=write))
+    _echo_pixel_report(report)
 
 
 @mnist_group.command("eval")

@@ -6,6 +6,7 @@ from ..analysis.branching import BranchSet, branch, branch_seed, spread_curve
 from ..analysis.fields import FIELD_T_MARGIN, FIELDS, grid_points, vector_field
 from ..analysis.forward import forward_trajectory
 from ..analysis.metrics import energy_distance, energy_distance_floor
+from ..analysis.projection import PlaneProjection
 from ..apps.mnist.classifier import (
     ClassifierConfig,
     DigitClassifier,
@@ -15,9 +16,13 @@ from ..apps.mnist.classifier import (
 )
 from ..apps.mnist.idx import MNISTError, load_mnist
 from ..apps.mnist.latent import DEFAULT_GUIDANCE, LatentMNIST, guided_fractions, load_latent_mnist
+from ..apps.mnist.pixel_kit import PIXEL_GUIDANCE, PixelMNIST, load_pixel_mnist
+from ..apps.mnist.pixel_metrics import classifier_features, frechet_distance
+from ..apps.mnist.pixel_model import PIXEL_CONFIG, PixelConfig, train_pixel_model
 from ..apps.mnist.vae import VAE
 from ..apps.mnist.vae_eval import decode_images, encode_means, knn_accuracy, reconstruction_error
 from ..apps.mnist.vae_training import VAEConfig, VAEResult, VAESnapshot, train_vae
+from ..core.devices import resolve_device
 from ..core.model import DiffusionModel, GuidedModel
 from ..core.nets import MLPDenoiser
 from ..core.prediction import Prediction
@@ -32,10 +37,13 @@ from ..core.schedules import (
 )
 from ..core.threads import SINGLE_THREAD_POINTS, limited_threads
 from ..core.trajectory import Trajectory
+from ..core.unet import UNetDenoiser
 from ..data.datasets import DATASETS, dataset_names, make_dataset
+from ..data.images import load_image, noise_image, to_display
 from ..data.shapes import fit_to_box, sample_curves, sample_image, sample_inside, sample_polyline
 from ..densities import (
     Density,
+    DiagonalGaussian,
     FunctionDensity,
     GaussianMixture,
     LangevinRun,
@@ -47,6 +55,7 @@ from ..densities import (
 from ..io.checkpoints import load_checkpoint, save_checkpoint
 from ..io.files import CheckpointError
 from ..io.pretrained import list_pretrained, load_pretrained
+from ..io.run_cache import cached_run
 from ..samplers.sample import DEFAULT_STEPS, GRIDS, SAMPLERS, sample, time_grid
 from ..training.objectives import OBJECTIVES
 from ..training.train import Snapshot, TrainConfig, TrainingDiverged, TrainResult, train
@@ -76,6 +85,22 @@ __all__ = [
     "load_latent_mnist",
     "MNISTError",
     "load_mnist",
+    "PIXEL_CONFIG",
+    "PIXEL_GUIDANCE",
+    "PixelConfig",
+    "PixelMNIST",
+    "UNetDenoiser",
+    "classifier_features",
+    "frechet_distance",
+    "load_pixel_mnist",
+    "resolve_device",
+    "train_pixel_model",
+    "DiagonalGaussian",
+    "PlaneProjection",
+    "cached_run",
+    "load_image",
+    "noise_image",
+    "to_display",
     "CheckpointError",
     "CosineSchedule",
     "DATASETS",

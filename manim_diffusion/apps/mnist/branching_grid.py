@@ -70,11 +70,13 @@ class BranchingGrid(TimeDriven, Group):
     branches
         A ``BranchSet``, or anything with its fields ``trunk`` (a
         :class:`~manim_diffusion.core.trajectory.Trajectory` of one point),
-        ``branch_times (B,)``, ``branches (B, K, S+1, 2)`` on the trunk's times,
-        ``ends (B, K, 2)`` and ``trunk_end (2,)``.
+        ``branch_times (B,)``, ``branches (B, K, S+1, *point)`` on the trunk's times,
+        ``ends`` and ``trunk_end``. A point is a 2D latent, or an image
+        ``(1, H, W)`` for a pixel-space model.
     decode
-        A callable mapping latents ``(M, 2)`` (float32) to images ``(M, H, W)`` in
-        ``[0, 1]`` (numpy or torch), e.g. a VAE decoder.
+        A callable mapping points ``(M, *point)`` (float32) to images ``(M, H, W)`` in
+        ``[0, 1]`` (numpy or torch), e.g. a VAE decoder; for pixel-space branches,
+        the map from model space to [0, 1] (``PixelMNIST.to_unit`` and a squeeze).
     time
         Library time (0 = noise, 1 = data): a ``ValueTracker`` to follow, or a float.
     live
@@ -150,15 +152,16 @@ class BranchingGrid(TimeDriven, Group):
         self.colors = tuple(colors)
         self.placeholder_opacity = float(np.clip(placeholder_opacity, 0.0, 1.0))
         self._set_time_source(time)
-        self._decoder = DecodeCache(decode)
+        self.point_shape = tuple(self._paths.shape[3:])
+        self._decoder = DecodeCache(decode, point_shape=self.point_shape)
         self._luts = self._cell_luts(cell_colors)
         # every branch (and the trunk, last) as one trajectory on the trunk's times
         b, k = self.n_rows, self.n_cols
-        flat = self._paths.reshape(b * k, *self._paths.shape[2:]).transpose(1, 0, 2)
+        flat = self._paths.reshape(b * k, *self._paths.shape[2:]).swapaxes(0, 1)
         self._all = Trajectory(times=self.trunk.times,
                                points=np.concatenate([flat, self.trunk.points], axis=1))
 
-        tile = self._decoder(np.zeros((1, 2), np.float32)).shape[1:]
+        tile = self._decoder(np.zeros((1, *self.point_shape), np.float32)).shape[1:]
         self.tile = (int(tile[0]), int(tile[1]))
         self._layout(buff, trunk_gap)
         self.image = GridImage(self._canvas.copy(), height=self._canvas.shape[0] / self._ppu)
@@ -193,14 +196,17 @@ class BranchingGrid(TimeDriven, Group):
     @staticmethod
     def _check(bs: Any) -> tuple[np.ndarray, np.ndarray, Trajectory]:
         trunk = getattr(bs, "trunk", None)
-        if not isinstance(trunk, Trajectory) or trunk.dim != 2 or trunk.n_points != 1:
-            raise ValueError("branches.trunk must be a Trajectory of one 2D point, "
-                             "shape (S+1, 1, 2)")
+        if not isinstance(trunk, Trajectory) or trunk.n_points != 1:
+            raise ValueError("branches.trunk must be a Trajectory of one point, "
+                             "shape (S+1, 1, *point)")
         times = np.asarray(bs.branch_times, dtype=np.float64).ravel()
         paths = np.asarray(bs.branches, dtype=np.float32)
-        if paths.ndim != 4 or paths.shape[0] != len(times) or paths.shape[3] != 2:
-            raise ValueError(f"branches.branches must have shape (B, K, S+1, 2) with B = "
-                             f"{len(times)} branch times, got {paths.shape}")
+        point = trunk.point_shape
+        if paths.ndim != 3 + len(point) or paths.shape[0] != len(times) or (
+                paths.shape[3:] != point):
+            dims = ", ".join(map(str, point))
+            raise ValueError(f"branches.branches must have shape (B, K, S+1, {dims}) with "
+                             f"B = {len(times)} branch times, got {paths.shape}")
         if paths.shape[2] != len(trunk.times) or paths.shape[1] < 1:
             raise ValueError(f"branches.branches must follow the trunk's {len(trunk.times)} "
                              f"times, got shape {paths.shape}")
@@ -269,7 +275,7 @@ class BranchingGrid(TimeDriven, Group):
         return self._visible.copy()
 
     def latents(self) -> np.ndarray:
-        """The latents the cells show now, ``(B, K, 2)`` (NaN in blank cells)."""
+        """The latents (or images) the cells show now, ``(B, K, *point)`` (NaN in blank cells)."""
         self.refresh()
         return self._shown_latents.copy()
 
@@ -299,8 +305,9 @@ class BranchingGrid(TimeDriven, Group):
         b, k = self.n_rows, self.n_cols
         on = np.broadcast_to((t >= self.branch_times - _EPS)[:, None], (b, k))
         z = (self._all.at(t) if self.live else self._all.points[-1]).astype(np.float32)
-        z_cells = z[:-1].reshape(b, k, 2)
-        self._shown_latents = np.where(on[..., None], z_cells, np.nan).astype(np.float32)
+        z_cells = z[:-1].reshape(b, k, *self.point_shape)
+        shown = on.reshape(b, k, *([1] * len(self.point_shape)))
+        self._shown_latents = np.where(shown, z_cells, np.nan).astype(np.float32)
         decoded = self._decoder(np.concatenate([z_cells[on], z[-1:]]))
         self.images[:] = 0.0
         self.images[on] = decoded[:-1]

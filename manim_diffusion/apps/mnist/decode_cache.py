@@ -28,6 +28,9 @@ class DecodeCache:
         (numpy or torch), e.g. a VAE decoder.
     size
         How many decoded latents are kept.
+    point_shape
+        The shape of one latent (``(2,)``); ``(1, 28, 28)`` when the "latents" are
+        pixel-space images and ``decode`` only maps them to [0, 1].
 
     Examples
     --------
@@ -47,12 +50,14 @@ class DecodeCache:
                 self.add(Text(f"{cache.decoded} latents decoded").to_edge(DOWN))
     """
 
-    def __init__(self, decode: Callable[[np.ndarray], Any], size: int = CACHE_SIZE) -> None:
+    def __init__(self, decode: Callable[[np.ndarray], Any], size: int = CACHE_SIZE,
+                 point_shape: tuple[int, ...] = (2,)) -> None:
         if not callable(decode):
             raise TypeError(f"decode must be a callable latents (M, 2) -> images (M, H, W), "
                             f"got {type(decode).__name__}")
         self.decode = decode
         self.size = size
+        self.point_shape = tuple(int(d) for d in point_shape)
         self.images: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self.shape: tuple[int, int] | None = None
         self.calls = 0  # calls of ``decode``
@@ -78,11 +83,12 @@ class DecodeCache:
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
         """Images ``(M, H, W)`` of latents ``(M, 2)``, decoding only the ones not cached."""
-        z = np.ascontiguousarray(z, dtype=np.float32).reshape(-1, 2)
+        z = np.ascontiguousarray(z, dtype=np.float32).reshape(-1, *self.point_shape)
         keys = [row.tobytes() for row in z]
         missing = list(dict.fromkeys(k for k in keys if k not in self.images))
         if missing:
-            fresh = self._call(np.stack([np.frombuffer(k, dtype=np.float32) for k in missing]))
+            fresh = self._call(np.stack([np.frombuffer(k, dtype=np.float32)
+                                         .reshape(self.point_shape) for k in missing]))
             for k, img in zip(missing, fresh, strict=True):
                 self.images[k] = img
         out = []
