@@ -23,6 +23,10 @@ SCENES: list[tuple[str, str]] = [
     ("latent_guidance.py", "LatentGuidance"),
     ("diffusion_grid.py", "DiffusionGrid"),
     ("paths_not_taken_2d.py", "PathsNotTaken2D"),
+    ("image_forward.py", "ImageForward"),
+    ("image_denoise.py", "ImageDenoise"),
+    ("image_is_a_point.py", "ImageIsAPoint"),
+    ("pixel_paths_not_taken.py", "PixelPathsNotTaken"),
 ]
 
 

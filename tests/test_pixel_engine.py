@@ -234,3 +234,16 @@ def test_model_space_conversions_invert() -> None:
     np.testing.assert_allclose(to_unit(x)[:, 0], images / 255.0, atol=1e-6)
     with pytest.raises(ValueError, match=r"\(N, 28, 28\)"):
         to_model(np.zeros((3, 27, 28)))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_sample_command_takes_a_device_and_refuses_a_missing_one(tmp_path) -> None:
+    base = [sys.executable, "-m", "manim_diffusion.cli", "sample", "--model", "smiley_ddpm",
+            "--steps", "4", "-n", "8", "--out", str(tmp_path / "run.npz")]
+    missing = subprocess.run([*base, "--device", "cuda"], capture_output=True, text=True,
+                             timeout=120)
+    assert missing.returncode != 0 and not (tmp_path / "run.npz").exists()
+    assert "device 'cuda' is not available here" in missing.stderr
+    done = subprocess.run([*base, "--device", "cpu"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and Trajectory.load(tmp_path / "run.npz").n_points == 8

@@ -84,7 +84,7 @@ def documented(file: str) -> tuple[list[str], list[str]]:
 
 
 #: Scenes that end on grey-scale pictures (decoded digits) rather than coloured clouds.
-GREY_SCENES = {"DiffusionGrid"}
+GREY_SCENES = {"DiffusionGrid", "ImageDenoise"}
 
 
 def cloud_in_the_left_panel(frame: np.ndarray) -> None:

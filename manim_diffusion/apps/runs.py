@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..analysis.evaluate import EVAL_POINTS, Evaluation, evaluate
+from ..core.devices import resolve_device
 from ..core.trajectory import Trajectory
 from ..data.datasets import LABELLED
 from ..engine import (
@@ -160,6 +161,7 @@ def sample_to_file(
     seed: int,
     label: int | None,
     guidance: float,
+    device: str = "cpu",
 ) -> Trajectory:
     """Sample a shipped model (or a .pt file) and save the whole trajectory to ``out``.
 
@@ -172,6 +174,9 @@ def sample_to_file(
     sampler, steps, n, seed, label, guidance
         As for :func:`~manim_diffusion.samplers.sample.sample` (``label``: its
         ``labels``); the trajectory's meta gains ``model``.
+    device
+        Where the model runs (``"auto"``, ``"cpu"``, ``"cuda"``, ``"mps"``); the noise
+        is drawn on the CPU, so every device samples from the same noise.
 
     Returns
     -------
@@ -181,7 +186,8 @@ def sample_to_file(
     Raises CheckpointError for an unknown or damaged model, ValueError for options the
     sampler refuses, OSError when ``out`` cannot be written.
     """
-    net = load_pretrained(model)
+    where = resolve_device(device)  # a missing device is refused before any work
+    net = load_pretrained(model).to(where)
     traj = sample(net, sampler, steps, n=n, seed=seed, labels=label, guidance=guidance)
     traj.meta["model"] = model
     traj.save(out)

@@ -189,7 +189,7 @@ def _channels(value: str) -> tuple[int, int, int]:
         widths = ()
     if len(widths) != 3 or min(widths) < 1:
         raise click.BadParameter(f"{value!r} is not three positive widths such as 16,32,64")
-    return widths  # type: ignore[return-value]
+    return widths[0], widths[1], widths[2]
 
 
 @mnist_group.command("train-pixels")

@@ -21,7 +21,7 @@ from ..engine import (
     dataset_names,
     list_pretrained,
 )
-from .main import PositiveInt
+from .main import PositiveInt, device_option
 
 __all__ = ["eval_cmd", "list_cmd", "sample_cmd", "train_cmd"]
 
@@ -180,6 +180,7 @@ def _check_guidance(guidance: float, label: int | None) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Trajectory file to write (.npz).",
 )
+@device_option
 def sample_cmd(
     model: str,
     sampler: str,
@@ -189,12 +190,13 @@ def sample_cmd(
     label: int | None,
     guidance: float,
     out: Path,
+    device: str,
 ) -> None:
     """Sample a model and save the whole trajectory (times, points, x0-hat) to .npz."""
     _check_guidance(guidance, label)
     try:
         traj = sample_to_file(model, out, sampler=sampler, steps=steps, n=n, seed=seed,
-                              label=label, guidance=guidance)
+                              label=label, guidance=guidance, device=device)
     except CheckpointError as err:
         raise click.ClickException(str(err)) from err
     except ValueError as err:  # the sampler refuses the options (or their memory)

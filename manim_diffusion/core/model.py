@@ -82,6 +82,9 @@ class DiffusionModel(nn.Module):
                 self.add(info.to_corner(UL))
     """
 
+    #: The data set a loaded checkpoint was trained on (None when not known).
+    dataset: str | None = None
+
     def __init__(
         self, net: nn.Module, schedule: Schedule | str = "linear", objective: str = "eps",
         x0_range: tuple[float, float] | None = None,

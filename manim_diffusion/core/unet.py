@@ -103,7 +103,9 @@ class UNetDenoiser(nn.Module):
         if len(channels) != 3 or min(channels) < 1 or num_classes < 0:
             raise ValueError("channels must be three positive widths, num_classes >= 0")
         c0, c1, c2 = (int(c) for c in channels)
-        self.config = {"dim": list(shape), "channels": [c0, c1, c2], "time_dim": time_dim}
+        self._shape = shape
+        self.config: dict[str, object] = {"dim": list(shape), "channels": [c0, c1, c2],
+                                          "time_dim": time_dim}
         self.num_classes = num_classes
         emb_dim = 4 * time_dim
         self.time_embedding = TimeEmbedding(time_dim)
@@ -123,12 +125,13 @@ class UNetDenoiser(nn.Module):
         self.norm_out = nn.GroupNorm(_groups(c0), c0)
         self.conv_out = nn.Conv2d(c0, shape[0], 3, padding=1)
         nn.init.zeros_(self.conv_out.weight)  # starts as the zero map: a calm first step
+        assert self.conv_out.bias is not None
         nn.init.zeros_(self.conv_out.bias)
 
     @property
     def image_shape(self) -> tuple[int, ...]:
         """``(C, H, W)`` of the images the net works on."""
-        return tuple(self.config["dim"])
+        return self._shape
 
     def _embed(self, t: torch.Tensor, labels: torch.Tensor | None, n: int) -> torch.Tensor:
         emb = self.time_embedding(t)

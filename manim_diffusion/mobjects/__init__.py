@@ -14,8 +14,11 @@ from .forward_process import ForwardProcess, ForwardTracer
 from .glyphs import GlyphCache, LiveText
 from .grid_image import GridImage
 from .heatmap import DensityHeatmap
+from .image_trajectory import ImageTrajectory
 from .langevin import LangevinWalker
+from .noised_image import ImageForwardProcess, NoisedImage
 from .palettes import MNIST_PALETTE
+from .pixel_squares import PixelSquares
 from .schedule_plot import SchedulePlot
 from .shape_data import points_from_mobject
 from .timebar import TimeBar
@@ -37,10 +40,14 @@ __all__ = [
     "ForwardTracer",
     "GlyphCache",
     "GridImage",
+    "ImageForwardProcess",
+    "ImageTrajectory",
     "LangevinWalker",
     "LatentMNISTPanel",
     "LiveText",
     "MNIST_PALETTE",
+    "NoisedImage",
+    "PixelSquares",
     "SchedulePlot",
     "SpreadPlot",
     "TimeBar",

@@ -27,7 +27,7 @@ from .pixel_model import (
     save_pixel_model,
     train_pixel_model,
 )
-from .recipes import TrainedFiles, _judge
+from .recipes import TrainedFiles, find_classifier
 
 __all__ = ["PixelReport", "measure_pixel_file", "measure_pixel_model", "train_pixel_file"]
 
@@ -118,7 +118,7 @@ def train_pixel_file(mnist_dir: Path | None, out_dir: Path, config: PixelConfig,
     resolve_device(config.device)  # refuse a missing device before reading MNIST
     images, labels = load_mnist(mnist_dir, "train")
     result = train_pixel_model(images, labels, config)
-    judge = _judge(out_dir) if measure else None
+    judge = find_classifier(out_dir) if measure else None
     report = measure_pixel_model(result.model, judge, mnist_dir) if judge is not None else None
     metric = report.as_metric() if report is not None else {}
     path = out_dir / f"{PIXEL_MODEL_NAME}.pt"
@@ -160,16 +160,17 @@ def measure_pixel_file(directory: Path | None, mnist_dir: Path | None, *, per_cl
     folder = directory or pretrained_dir()
     path = shipped_file(PIXEL_MODEL_NAME, folder, kind="pixel_diffusion")
     model = load_pixel_model(path)
-    judge = _judge(folder)
+    judge = find_classifier(folder)
     if judge is None:
         raise ValueError(f"no classifier in {folder}: run `manim-diffusion mnist "
                          "train-classifier` first")
     report = measure_pixel_model(model, judge, mnist_dir, per_class=per_class, n=n, seed=seed)
     if write:
         entry = dict(read_manifest(folder, "files")[PIXEL_MODEL_NAME])
-        config = PixelConfig(**{k: tuple(v) if k == "channels" else v
-                                for k, v in entry["training"].items()
-                                if k in PixelConfig.__dataclass_fields__ and k != "device"})
+        fields: dict[str, Any] = {k: tuple(v) if k == "channels" else v
+                                  for k, v in entry["training"].items()
+                                  if k in PixelConfig.__dataclass_fields__ and k != "device"}
+        config = PixelConfig(**fields)
         metric = report.as_metric()
         digest = save_pixel_model(model, config, path, {"metric": metric})
         add_to_manifest({**entry, "metric": metric, "sha256": digest}, folder, "files")

@@ -52,6 +52,7 @@ from .latent import (
 __all__ = [
     "LatentReport",
     "TrainedFiles",
+    "find_classifier",
     "measure_latent_files",
     "train_classifier_file",
     "train_latent_file",
@@ -176,7 +177,7 @@ def train_classifier_file(mnist_dir: Path | None, out_dir: Path,
     return TrainedFiles((path,), result.seconds, {**metric, "accuracy": accuracy})
 
 
-def _judge(out_dir: Path) -> DigitClassifier | None:
+def find_classifier(out_dir: Path) -> DigitClassifier | None:
     """The classifier in ``out_dir``, else the shipped one, else None."""
     for directory in (out_dir, pretrained_dir()):
         try:
@@ -233,7 +234,7 @@ def train_latent_file(mnist_dir: Path | None, out_dir: Path, config: TrainConfig
     with limited_threads(threads=config.threads):
         codes = encode_means(vae, images)
     result = train(codes, config, labels=labels)
-    metric = _guided_metric(result.model, vae, _judge(out_dir), guidance)
+    metric = _guided_metric(result.model, vae, find_classifier(out_dir), guidance)
     path = out_dir / f"{LATENT_MODEL_NAME}.pt"
     vae_sha = sha256_of(vae_path)
     digest = save_checkpoint(result.model, config, path,
