@@ -289,7 +289,7 @@ def test_latent_model_is_a_normal_checkpoint_but_not_a_2d_one():
     assert load_pretrained(LATENT_MODEL_NAME).num_classes == 10
     assert LATENT_MODEL_NAME not in [e["name"] for e in list_pretrained()]
     assert {e["kind"] for e in list_pretrained(section="files")} == {
-        "vae", "classifier", "diffusion", "arrays"
+        "vae", "classifier", "diffusion", "arrays", "pixel_diffusion"
     }
 
 

@@ -32,7 +32,7 @@ class PlaneProjection:
 
     Examples
     --------
-    Sampling paths of 300 digits in pixel space, seen on the data's PCA plane:
+    Sampling paths of 60 digits in pixel space, seen on the data's PCA plane:
 
     .. manim:: PlaneProjectionExample
         :save_last_frame:
@@ -43,9 +43,9 @@ class PlaneProjection:
         class PlaneProjectionExample(Scene):
             def construct(self):
                 kit = load_pixel_mnist()
-                run = kit.sample(labels=np.arange(300) % 10, steps=20, seed=0)
+                run = kit.sample(labels=np.arange(60) % 10, steps=15, seed=0)
                 plane = PlaneProjection.pca(kit.to_model(kit.digits))
-                flat = plane.trajectory(run)  # (21, 300, 2): a 2D run
+                flat = plane.trajectory(run)  # (16, 60, 2): a 2D run
                 lo, hi = flat.bounds(margin=1.0)
                 axes = Axes(x_range=[lo[0], hi[0]], y_range=[lo[1], hi[1]], x_length=7,
                             y_length=7, tips=False)

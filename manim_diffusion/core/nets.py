@@ -7,7 +7,7 @@ import math
 import torch
 from torch import nn
 
-__all__ = ["TimeEmbedding", "MLPDenoiser"]
+__all__ = ["TimeEmbedding", "MLPDenoiser", "embed_time_and_class"]
 
 
 class TimeEmbedding(nn.Module):
@@ -26,6 +26,25 @@ class TimeEmbedding(nn.Module):
     def forward(self, t: torch.Tensor) -> torch.Tensor:
         args = t.reshape(-1, 1) * self.freqs
         return torch.cat([torch.sin(args), torch.cos(args)], dim=-1)
+
+
+def embed_time_and_class(net: nn.Module, t: torch.Tensor, labels: torch.Tensor | None,
+                         n: int) -> torch.Tensor:
+    """``net.time_embedding(t)`` plus, for a conditional net, its class embedding.
+
+    Label -1 (or no labels) picks the last row, "no class": the unconditional branch
+    of classifier-free guidance. Labels given to an unconditional net are refused.
+    """
+    emb = net.time_embedding(t)
+    num_classes = int(getattr(net, "num_classes", 0))
+    if num_classes:
+        if labels is None:
+            labels = torch.full((n,), -1, dtype=torch.long, device=t.device)
+        index = torch.where(labels < 0, num_classes, labels)
+        emb = emb + net.class_embedding(index).to(emb.dtype)
+    elif labels is not None:
+        raise ValueError("labels were given, but this net is not class-conditional")
+    return emb
 
 
 class MLPDenoiser(nn.Module):
@@ -114,15 +133,7 @@ class MLPDenoiser(nn.Module):
         return self.net(torch.cat([x, emb], dim=-1))
 
     def _embed(self, t: torch.Tensor, labels: torch.Tensor | None, n: int) -> torch.Tensor:
-        emb = self.time_embedding(t)
-        if self.num_classes:
-            if labels is None:
-                labels = torch.full((n,), -1, dtype=torch.long, device=t.device)
-            index = torch.where(labels < 0, self.num_classes, labels)
-            emb = emb + self.class_embedding(index).to(emb.dtype)
-        elif labels is not None:
-            raise ValueError("labels were given, but this net is not class-conditional")
-        return emb
+        return embed_time_and_class(self, t, labels, n)
 
     def _forward_one_time(
         self, x: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None = None

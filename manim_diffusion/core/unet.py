@@ -6,7 +6,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .nets import TimeEmbedding
+from .nets import TimeEmbedding, embed_time_and_class
 
 __all__ = ["UNetDenoiser"]
 
@@ -134,14 +134,7 @@ class UNetDenoiser(nn.Module):
         return self._shape
 
     def _embed(self, t: torch.Tensor, labels: torch.Tensor | None, n: int) -> torch.Tensor:
-        emb = self.time_embedding(t)
-        if self.num_classes:
-            if labels is None:
-                labels = torch.full((n,), -1, dtype=torch.long, device=t.device)
-            index = torch.where(labels < 0, self.num_classes, labels)
-            emb = emb + self.class_embedding(index).to(emb.dtype)
-        elif labels is not None:
-            raise ValueError("labels were given, but this net is not class-conditional")
+        emb = embed_time_and_class(self, t, labels, n)
         return self.time_mlp(emb.to(self.conv_in.weight.dtype))
 
     def forward(

@@ -103,7 +103,7 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
                 real = classifier_features(kit.classifier, kit.digits)
                 lines = [f"real vs real halves: {frechet_distance(real[::2], real[1::2]):.1f}"]
                 for w in (0.0, 1.0, 3.0):
-                    run = kit.sample(np.arange(100) % 10, guidance=w, steps=20)
+                    run = kit.sample(np.arange(40) % 10, guidance=w, steps=10)
                     fake = classifier_features(kit.classifier, kit.to_unit(run.final)[:, 0])
                     lines.append(f"samples, guidance {w:g}: {frechet_distance(fake, real):.1f}")
                 self.add(Paragraph(*lines, font_size=30))

@@ -199,10 +199,12 @@ def train_pixel_model(
                 result = train_pixel_model(kit.digits[:256], kit.digit_labels[:256], config,
                                            progress=False)
                 axes = Axes(x_range=[0, 30, 10], y_range=[0, 1.2, 0.4], x_length=8,
-                            y_length=4.5, tips=False, axis_config={"include_numbers": True})
+                            y_length=4.5, tips=False)
                 curve = axes.plot_line_graph(np.arange(30), result.losses,
                                              add_vertex_dots=False)
-                self.add(axes, curve, Text("loss per step", font_size=28).next_to(axes, UP))
+                self.add(axes, curve, Text("loss per step", font_size=28).next_to(axes, UP),
+                         Text("step 30", font_size=22).next_to(axes.c2p(30, 0), DOWN),
+                         Text("1.2", font_size=22).next_to(axes.c2p(0, 1.2), LEFT))
     """
     config = (config or PixelConfig()).validate()
     device = resolve_device(config.device)
