@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import torch
 from torch import nn
@@ -35,13 +36,14 @@ def embed_time_and_class(net: nn.Module, t: torch.Tensor, labels: torch.Tensor |
     Label -1 (or no labels) picks the last row, "no class": the unconditional branch
     of classifier-free guidance. Labels given to an unconditional net are refused.
     """
-    emb = net.time_embedding(t)
+    time_embedding = cast(TimeEmbedding, net.time_embedding)
+    emb = time_embedding(t)
     num_classes = int(getattr(net, "num_classes", 0))
     if num_classes:
         if labels is None:
             labels = torch.full((n,), -1, dtype=torch.long, device=t.device)
         index = torch.where(labels < 0, num_classes, labels)
-        emb = emb + net.class_embedding(index).to(emb.dtype)
+        emb = emb + cast(nn.Embedding, net.class_embedding)(index).to(emb.dtype)
     elif labels is not None:
         raise ValueError("labels were given, but this net is not class-conditional")
     return emb
