@@ -247,3 +247,26 @@ def test_sample_command_takes_a_device_and_refuses_a_missing_one(tmp_path) -> No
     done = subprocess.run([*base, "--device", "cpu"], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0 and Trajectory.load(tmp_path / "run.npz").n_points == 8
+
+
+def test_x0_range_clips_every_prediction_and_keeps_eps_consistent() -> None:
+    torch.manual_seed(0)
+    net = UNetDenoiser(SHAPE, channels=(4, 8, 8), time_dim=16, num_classes=3)
+    for p in net.conv_out.parameters():
+        torch.nn.init.normal_(p, std=1.0)  # wild outputs: x0-hat far outside [-1, 1]
+    free = DiffusionModel(net, "cosine", "eps").eval()
+    clipped = DiffusionModel(net, "cosine", "eps", x0_range=(-1.0, 1.0)).eval()
+    x = torch.randn(4, *SHAPE)
+    with torch.no_grad():
+        raw, got = free.predict(x, 0.05), clipped.predict(x, 0.05)
+        assert raw.x0.abs().max() > 1.5 and got.x0.abs().max() <= 1.0
+        np.testing.assert_allclose(got.x0, raw.x0.clamp(-1, 1))
+        np.testing.assert_allclose(got.alpha * got.x0 + got.sigma * got.eps, x, atol=1e-5)
+        # guidance mixes the unclipped branches, then clips once
+        lab = torch.tensor([0, 1, 2, 0])
+        cond = free.predict(x, 0.05, lab)
+        mix = raw.x0 + 3.0 * (cond.x0 - raw.x0)
+        guided = clipped.guided(lab, 3.0).predict(x, 0.05)
+        np.testing.assert_allclose(guided.x0, mix.clamp(-1, 1), atol=1e-5)
+    with pytest.raises(ValueError, match="x0_range"):
+        DiffusionModel(net, "cosine", "eps", x0_range=(1.0, -1.0))
