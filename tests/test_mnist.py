@@ -337,3 +337,32 @@ def test_shipped_vae_snapshots_show_the_latent_sorting_itself() -> None:
         return knn_accuracy(codes[k, :half], labels[:half], codes[k, half:], labels[half:])
 
     assert separation(0) < 0.5 < 0.8 < separation(-1)
+
+
+@needs_mnist
+def test_eval_pixels_writes_its_measures_and_keeps_the_weights(tmp_path):
+    """`mnist eval-pixels --write` on a copy of the shipped files, at a tiny size."""
+    import shutil
+
+    import torch
+
+    from manim_diffusion.apps.mnist.pixel_model import PIXEL_MODEL_NAME, load_pixel_model
+    from manim_diffusion.io.files import pretrained_dir, sha256_of
+    from manim_diffusion.io.manifest import read_manifest
+
+    folder = tmp_path / "pretrained"
+    shutil.copytree(pretrained_dir(), folder)
+    before = load_pixel_model(folder / f"{PIXEL_MODEL_NAME}.pt")
+    result = CliRunner().invoke(main, [
+        "mnist", "eval-pixels", "--mnist-dir", str(REAL_MNIST), "--dir", str(folder),
+        "--per-class", "2", "--n", "20", "--write"])
+    assert result.exit_code == 0, result.output
+    assert "read as their class at guidance 3" in result.output
+    entry = read_manifest(folder, "files")[PIXEL_MODEL_NAME]
+    assert entry["metric"]["unconditional_samples"] == 20
+    assert len(entry["metric"]["class_fraction"]) == 10
+    path = folder / entry["file"]
+    assert sha256_of(path) == entry["sha256"]  # the manifest follows the rewritten file
+    after = load_pixel_model(path, sha256=entry["sha256"])
+    for p, q in zip(before.parameters(), after.parameters(), strict=True):
+        assert torch.equal(p, q)  # the weights are kept bit for bit
