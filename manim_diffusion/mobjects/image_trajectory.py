@@ -11,6 +11,7 @@ from manim.constants import RESAMPLING_ALGORITHMS
 
 from ..core.schedules import Schedule, get_schedule
 from ..core.trajectory import Trajectory
+from ..data.images import to_display
 from .base import TimeDriven, TimeLike
 from .grid_image import GridImage
 
@@ -21,19 +22,19 @@ IMAGE_VIEWS: dict[str, str] = {"x": "x_t", "eps": "eps-hat", "x0": "x0-hat"}
 
 
 def model_to_rgba(x: np.ndarray, low: float = -1.0, high: float = 1.0) -> np.ndarray:
-    """Model-space images ``(..., C, H, W)`` (C = 1 or 3) as opaque RGBA ``(..., H, W, 4)``.
+    """Model-space images ``(C, H, W)`` or ``(N, C, H, W)`` (C = 1 or 3) as opaque RGBA.
 
-    ``low`` maps to black and ``high`` to white (clipped); one channel is grey.
+    ``low`` maps to black and ``high`` to white (clipped); one channel is grey. The
+    pixels are :func:`~manim_diffusion.data.images.to_display`'s, with an alpha channel.
     """
     arr = np.asarray(x, dtype=np.float32)
-    if arr.ndim < 3 or arr.shape[-3] not in (1, 3):
-        raise ValueError(f"images must have shape (..., C, H, W) with C = 1 or 3, got {arr.shape}")
-    unit = np.clip((arr - low) / (high - low), 0.0, 1.0)
-    levels = np.rint(np.moveaxis(unit, -3, -1) * 255.0).astype(np.uint8)
-    if levels.shape[-1] == 1:
-        levels = np.repeat(levels, 3, axis=-1)
-    alpha = np.full((*levels.shape[:-1], 1), 255, dtype=np.uint8)
-    return np.concatenate([levels, alpha], axis=-1)
+    if (low, high) != (-1.0, 1.0):
+        arr = (arr - low) * np.float32(2.0 / (high - low)) - 1.0  # onto [-1, 1]
+    pixels = to_display(arr)  # (..., H, W) grey or (..., H, W, 3)
+    if pixels.ndim == arr.ndim - 1:
+        pixels = np.repeat(pixels[..., None], 3, axis=-1)
+    alpha = np.full((*pixels.shape[:-1], 1), 255, dtype=np.uint8)
+    return np.concatenate([pixels, alpha], axis=-1)
 
 
 class ImageTrajectory(TimeDriven, Group):
@@ -130,6 +131,8 @@ class ImageTrajectory(TimeDriven, Group):
         if not (np.isfinite(tile_height) and tile_height > 0) or buff < 0 or image_gap < 0:
             raise ValueError("tile_height must be positive, buff and image_gap >= 0")
         self.eps_range = float(eps_range)
+        # the frame loop interpolates only the images shown, not the whole run
+        self._shown_run = self.trajectory.subset(self.indices)
         self.tile = self.trajectory.point_shape[1:]
         self._layout(float(tile_height), float(buff), float(image_gap))
         self.image = GridImage(self._canvas, height=self._canvas.shape[0] / self._ppu)
@@ -191,20 +194,20 @@ class ImageTrajectory(TimeDriven, Group):
 
     def views_at(self, t: float) -> dict[str, np.ndarray]:
         """The model-space images of each view at time ``t``, ``(M, C, H, W)`` each."""
-        run, idx = self.trajectory, self.indices
+        run = self._shown_run
         out: dict[str, np.ndarray] = {}
         if "x" in self.views:
-            out["x"] = run.at(t)[idx]
+            out["x"] = run.at(t)
         if "x0" in self.views or "eps" in self.views:
-            x0 = run.at(t, "predictions")[idx]
-            out["x0"] = x0
-            if "eps" in self.views:
-                assert self.schedule is not None  # checked in __init__
-                # at the data end the last row repeats the samples: eps of the last step
-                te = min(t, float(run.times[-2])) if run.n_steps else t
-                a, s = float(self.schedule.alpha(te)), float(self.schedule.sigma(te))
-                xe, x0e = run.at(te)[idx], run.at(te, "predictions")[idx]
-                out["eps"] = (xe - a * x0e) / max(s, 1e-6)
+            out["x0"] = run.at(t, "predictions")
+        if "eps" in self.views:
+            assert self.schedule is not None  # checked in __init__
+            # at the data end the last row repeats the samples: eps of the last step
+            te = min(t, float(run.times[-2])) if run.n_steps else t
+            a, s = float(self.schedule.alpha(te)), float(self.schedule.sigma(te))
+            xe = out["x"] if te == t and "x" in out else run.at(te)
+            x0e = out["x0"] if te == t else run.at(te, "predictions")
+            out["eps"] = (xe - a * x0e) / max(s, 1e-6)
         return out
 
     def refresh(self) -> ImageTrajectory:
