@@ -42,6 +42,10 @@ def evaluate(
     ``1 / points``: compare samplers on more points when their figures are close.
     """
     ref = make_dataset(dataset, points, seed=EVAL_DATA_SEED)
+    dim = getattr(model, "dim", None)
+    if isinstance(dim, int) and dim != ref.shape[1]:
+        raise ValueError(f"the model works on {dim}D points but data set {dataset!r} is "
+                         f"{ref.shape[1]}D; compare it with a {dim}D data set")
     traj = sample(model, sampler, steps, n=points, seed=seed, record_predictions=False)
     floor = float("nan")
     if with_floor:

@@ -18,7 +18,8 @@ def energy_distance(x: np.ndarray | torch.Tensor, y: np.ndarray | torch.Tensor) 
     V-statistic), so two finite samples of the same distribution give a small
     positive value: compare with :func:`energy_distance_floor`.
     On the 2D sets, 2000 against 2000 points: ~0.0006 for two draws of the same
-    data, ~0.05 for pure noise against smiley.
+    data, ~0.05 for pure noise against smiley; on the 3D spring, ~0.0015-0.0025 for
+    two draws of the data. Any dimension works (both sets must share it).
 
     Parameters
     ----------

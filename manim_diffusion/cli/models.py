@@ -30,6 +30,7 @@ __all__ = ["eval_cmd", "list_cmd", "sample_cmd", "train_cmd"]
 def list_cmd() -> None:
     """List the data sets, samplers and shipped checkpoints with their metrics."""
     click.echo("data sets: " + ", ".join(dataset_names()))
+    click.echo("3D sets:   " + ", ".join(dataset_names(dim=3)))
     click.echo("samplers:  " + ", ".join(SAMPLERS))
     click.echo("checkpoints:")
     entries = list_pretrained()
@@ -38,8 +39,9 @@ def list_cmd() -> None:
     for e in entries:
         m = e.get("metric", {})
         ed, floor = m.get("energy_distance", float("nan")), m.get("floor", float("nan"))
+        dim = e.get("network", {}).get("dim", 2)
         click.echo(
-            f"  {e['name']:<20} {e['dataset']:<12} {e['objective']:<5} {e['schedule']:<7}"
+            f"  {e['name']:<20} {dim}D {e['dataset']:<12} {e['objective']:<5} {e['schedule']:<7}"
             f" {e['training']['steps']:>6} steps  energy distance {ed:.4f} (floor {floor:.4f})"
         )
     files = list_pretrained(section="files")
@@ -66,7 +68,8 @@ def _file_summary(entry: dict) -> str:
 
 @click.command("train")
 @click.option(
-    "--dataset", required=True, type=click.Choice(dataset_names()), help="Data set to learn."
+    "--dataset", required=True, type=click.Choice(dataset_names(dim=None)),
+    help="Data set to learn (2D or 3D).",
 )
 @click.option("--steps", default=TrainConfig.steps, show_default=True, type=PositiveInt())
 @click.option(
@@ -122,7 +125,7 @@ def train_cmd(
     name: str | None,
     no_manifest: bool,
 ) -> None:
-    """Train a diffusion model on a 2D data set and write its checkpoint atomically."""
+    """Train a diffusion model on a 2D or 3D data set and write its checkpoint atomically."""
     try:
         run = train_model_file(
             dataset, out, steps=steps, points=points, batch_size=batch_size, lr=lr,
@@ -227,7 +230,7 @@ def sample_cmd(
 @click.option(
     "--dataset",
     default=None,
-    type=click.Choice(dataset_names()),
+    type=click.Choice(dataset_names(dim=None)),
     help="Data set to compare with (default: the one the model was trained on).",
 )
 @click.option("--seed", default=0, show_default=True, type=int)

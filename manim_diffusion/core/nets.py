@@ -126,6 +126,10 @@ class MLPDenoiser(nn.Module):
         The time embedding is computed in float32 whatever the weights' dtype, so a
         bfloat16 copy of the net still tells nearby times apart.
         """
+        dim = self.config["dim"]
+        if x.ndim != 2 or x.shape[1] != dim:
+            raise ValueError(f"this net works on {dim}D points of shape (N, {dim}), "
+                             f"got x of shape {tuple(x.shape)}")
         t = torch.as_tensor(t, dtype=torch.float32, device=x.device)
         if t.ndim == 0 and not torch.is_grad_enabled():
             return self._forward_one_time(x, t, labels)

@@ -1,4 +1,7 @@
-"""2D point sets: seeded float32 arrays of N points inside the box [-2.5, 2.5]^2."""
+"""2D point sets: seeded float32 arrays of N points inside the box [-2.5, 2.5]^2.
+
+:func:`make_dataset` also makes the 3D sets of :mod:`.datasets_3d` (:data:`DATASETS_3D`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ from typing import Literal, overload
 
 import numpy as np
 
+from .datasets_3d import DATASETS_3D, LABELLED_3D
 from .geometry import (
+    BOX,
     EYE_CENTRES,
     EYE_RADIUS,
     FACE_RADIUS,
@@ -20,9 +25,7 @@ from .geometry import (
     THREE_DOTS_STD,
 )
 
-__all__ = ["DATASETS", "LABELLED", "make_dataset", "dataset_names"]
-
-BOX = 2.5
+__all__ = ["DATASETS", "DATASETS_3D", "LABELLED", "make_dataset", "dataset_names"]
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -137,14 +140,23 @@ DATASETS: dict[str, Callable[[int, int], np.ndarray]] = {
     "gaussian_mixture": gaussian_mixture,
 }
 
-#: Data sets that come with class labels.
+#: Data sets that come with class labels (2D and 3D).
 LABELLED: dict[str, Callable[[int, int], tuple[np.ndarray, np.ndarray]]] = {
     "three_dots": _three_dots,
+    **LABELLED_3D,
 }
 
+_BY_DIM = {2: DATASETS, 3: DATASETS_3D}
 
-def dataset_names() -> list[str]:
-    """Names accepted by :func:`make_dataset`.
+
+def dataset_names(dim: int | None = 2) -> list[str]:
+    """Names accepted by :func:`make_dataset`: the 2D sets by default.
+
+    Parameters
+    ----------
+    dim
+        2 for the 2D sets of :data:`DATASETS`, 3 for the 3D sets of
+        :data:`DATASETS_3D`, None for both (2D first).
 
     Examples
     --------
@@ -163,7 +175,11 @@ def dataset_names() -> list[str]:
                                                radius=0.012),
                              Text(name, font_size=22).next_to(axes, UP, buff=0.05))
     """
-    return list(DATASETS)
+    if dim is None:
+        return [*DATASETS, *DATASETS_3D]
+    if dim not in _BY_DIM:
+        raise ValueError(f"dim must be 2, 3 or None (every set), got {dim!r}")
+    return list(_BY_DIM[dim])
 
 
 @overload
@@ -181,12 +197,14 @@ def make_dataset(
 def make_dataset(
     name: str, n: int, seed: int = 0, with_labels: bool = False
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    """``n`` points of the data set ``name``, as float32 of shape ``(n, 2)``.
+    """``n`` points of the data set ``name``, as float32 of shape ``(n, D)``.
+
+    ``D`` is 2 for the sets of :data:`DATASETS` and 3 for those of :data:`DATASETS_3D`.
 
     Parameters
     ----------
     name
-        One of :data:`DATASETS`.
+        One of :data:`DATASETS` or :data:`DATASETS_3D` (see :func:`dataset_names`).
     n
         Number of points, at least 1.
     seed
@@ -213,8 +231,12 @@ def make_dataset(
                     self.add(DistributionCloud(points, axes=axes, radius=0.02,
                                                labels=labelled))
     """
-    if not isinstance(name, str) or name not in DATASETS:
-        raise ValueError(f"unknown data set {name!r}; choose one of: {', '.join(DATASETS)}")
+    makers = {**DATASETS, **DATASETS_3D}
+    if not isinstance(name, str) or name not in makers:
+        raise ValueError(
+            f"unknown data set {name!r}; choose one of: {', '.join(DATASETS)} (2D); "
+            f"{', '.join(DATASETS_3D)} (3D)"
+        )
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise ValueError(f"the number of points must be a positive integer, got {n!r}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
@@ -225,4 +247,4 @@ def make_dataset(
                 f"data set {name!r} has no labels; labelled sets: {', '.join(LABELLED)}"
             )
         return LABELLED[name](int(n), seed)
-    return DATASETS[name](int(n), seed)
+    return makers[name](int(n), seed)

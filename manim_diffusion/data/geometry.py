@@ -1,10 +1,12 @@
-"""The smiley and three_dots geometry, shared by the data sets and the exact densities."""
+"""The smiley, three_dots and tetrahedron geometry, shared by the data sets and the exact
+densities."""
 
 from __future__ import annotations
 
 import numpy as np
 
 __all__ = [
+    "BOX",
     "EYE_CENTRES",
     "EYE_RADIUS",
     "FACE_RADIUS",
@@ -13,9 +15,14 @@ __all__ = [
     "MOUTH_RADIUS",
     "SMILEY_NOISE",
     "SMILEY_SHARES",
+    "TETRAHEDRON_CENTRES",
+    "TETRAHEDRON_STD",
     "THREE_DOTS_CENTRES",
     "THREE_DOTS_STD",
 ]
+
+#: Every data set's points lie inside the box [-BOX, BOX]^D.
+BOX = 2.5
 
 # ------------------------------------------------------------------ the smiley
 #: Radius of the face's outline circle, centred on the origin.
@@ -38,3 +45,12 @@ _ANGLES = np.pi / 2 + 2 * np.pi * np.arange(3) / 3
 THREE_DOTS_CENTRES = 1.5 * np.c_[np.cos(_ANGLES), np.sin(_ANGLES)]
 #: The blobs' common standard deviation.
 THREE_DOTS_STD = 0.25
+
+# ------------------------------------------------------- the 3D tetrahedron mixture
+#: The four blobs' centres of ``gaussian_mixture_3d``: the vertices of a regular
+#: tetrahedron inscribed in a sphere of radius 1.5 about the origin.
+TETRAHEDRON_CENTRES = 1.5 / np.sqrt(3.0) * np.array(
+    [[1.0, 1.0, 1.0], [1.0, -1.0, -1.0], [-1.0, 1.0, -1.0], [-1.0, -1.0, 1.0]]
+)
+#: The blobs' common standard deviation.
+TETRAHEDRON_STD = 0.25

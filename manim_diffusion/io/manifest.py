@@ -25,9 +25,10 @@ __all__ = [
 ]
 
 MANIFEST = "manifest.json"
-#: The manifest's sections: "models" holds the 2D diffusion checkpoints (each with an
-#: energy distance), "files" everything else (kind "vae", "classifier", "diffusion"
-#: for the MNIST latent model, "arrays" for npz data).
+#: The manifest's sections: "models" holds the 2D and 3D point diffusion checkpoints (each
+#: with an energy distance; a 3D one's ``network`` says ``"dim": 3``), "files" everything
+#: else (kind "vae", "classifier", "diffusion" for the MNIST latent model, "arrays" for
+#: npz data).
 SECTIONS = ("models", "files")
 #: The keys of an entry, in the order they are written.
 ENTRY_KEYS = ("name", "file", "kind", "dataset", "objective", "schedule", "content", "network",
@@ -55,7 +56,7 @@ def read_manifest(
 ) -> dict[str, dict[str, Any]]:
     """The entries of one manifest section by name (empty if there is no manifest).
 
-    ``section`` is "models" (the 2D checkpoints) or "files" (the MNIST VAE,
+    ``section`` is "models" (the 2D and 3D point checkpoints) or "files" (the MNIST VAE,
     classifier, latent model and latent codes).
     """
     if section not in SECTIONS:
@@ -80,10 +81,12 @@ def add_to_manifest(entry: dict[str, Any], directory: Path, section: str = "mode
 
 
 
-def mlp_network(config: Any) -> dict[str, Any]:
-    """The ``network`` of an entry for a diffusion model's MLP, from its TrainConfig."""
-    return {"type": "mlp", "hidden": config.hidden, "layers": config.layers,
-            "time_dim": config.time_dim, "num_classes": config.num_classes}
+def mlp_network(config: Any, dim: int = 2) -> dict[str, Any]:
+    """The ``network`` of an entry for a diffusion model's MLP, from its TrainConfig and
+    the dimension of its points (written only when it is not 2, as in the 2D entries)."""
+    network = {"type": "mlp", "hidden": config.hidden, "layers": config.layers,
+               "time_dim": config.time_dim, "num_classes": config.num_classes}
+    return network if dim == 2 else {**network, "dim": int(dim)}
 
 
 def manifest_entry(

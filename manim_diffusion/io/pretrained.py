@@ -17,16 +17,16 @@ __all__ = ["list_pretrained", "load_pretrained", "shipped_file"]
 def list_pretrained(directory: Path | None = None, section: str = "models") -> list[dict[str, Any]]:
     """The manifest entries of the shipped checkpoints (or other files), sorted by name.
 
-    Each entry is a dict with the ``name``, ``file``, ``sha256`` and, for the 2D models,
-    ``dataset``, ``objective``, ``schedule``, ``network``, ``training`` and ``metric``
-    (the energy distance reached and its floor).
+    Each entry is a dict with the ``name``, ``file``, ``sha256`` and, for the point
+    models, ``dataset``, ``objective``, ``schedule``, ``network`` (with ``"dim": 3`` for
+    a 3D model), ``training`` and ``metric`` (the energy distance reached and its floor).
 
     Parameters
     ----------
     directory
         The folder with ``manifest.json``; by default the shipped ``pretrained/``.
     section
-        ``"models"`` (the 2D diffusion checkpoints) or ``"files"`` (the MNIST VAE,
+        ``"models"`` (the 2D and 3D point checkpoints) or ``"files"`` (the MNIST VAE,
         classifier, latent model and latent codes).
 
     Examples
@@ -47,7 +47,8 @@ def list_pretrained(directory: Path | None = None, section: str = "models") -> l
                     floor.move_to(bar.get_bottom() + 1200 * metric["floor"] * UP)
                     name = Text(entry["name"], font_size=20).next_to(bar, DOWN)
                     bars.add(VGroup(bar, floor, name))
-                self.add(bars.arrange(RIGHT, buff=0.8, aligned_edge=DOWN).move_to(ORIGIN),
+                bars.arrange(RIGHT, buff=0.6, aligned_edge=DOWN).scale_to_fit_width(13)
+                self.add(bars.move_to(0.3 * DOWN),
                          Text("energy distance (blue) and its floor (yellow)", font_size=26)
                          .to_edge(UP))
     """
@@ -75,7 +76,7 @@ def load_pretrained(name: str, directory: Path | None = None) -> DiffusionModel:
 
     Examples
     --------
-    Samples of every shipped 2D model:
+    Samples of every shipped 2D model (a 3D one's network says ``"dim": 3``):
 
     .. manim:: LoadPretrainedExample
         :save_last_frame:
@@ -84,7 +85,8 @@ def load_pretrained(name: str, directory: Path | None = None) -> DiffusionModel:
 
         class LoadPretrainedExample(Scene):
             def construct(self):
-                names = [entry["name"] for entry in list_pretrained()]
+                names = [entry["name"] for entry in list_pretrained()
+                         if entry["network"].get("dim", 2) == 2]
                 for col, name in enumerate(names):
                     model = load_pretrained(name)
                     points = sample(model, "ddim", steps=20, n=1000, seed=0).final

@@ -57,8 +57,10 @@ def start_shape(
         hint = f"x_start of shape (n, {want[0]}), or dim={want[0]}" if len(want) == 1 else (
             f"x_start of shape (n, *{want}), or dim={want}")
         points = f"{want[0]}D points" if len(want) == 1 else f"points {_size(want)}"
+        given = (f"x_start has shape {tuple(x.shape)}" if x is not None
+                 else f"dim={dim!r} asks for points of shape {(size, *shape)}")
         raise ValueError(f"the model works on {points}, the starting points are "
-                         f"{_size(shape)} ({hint})")
+                         f"{_size(shape)}: {given} (pass {hint})")
     return (size, *shape)
 
 
