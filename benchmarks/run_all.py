@@ -86,6 +86,17 @@ def fmt_cloud(data: dict) -> list[str]:
             *table(header, out, right=1)]
 
 
+def fmt_cloud_3d(data: dict) -> list[str]:
+    out = [[r["resolution"], _pts(r["points"]), num(r["cloud_ms"]), num(r["dots_ms"]),
+            ratio(r["ratio"])] for r in data["results"]]
+    run = data["meta"]["run_time_s"]
+    return ["`Cloud3D` against a `VGroup` of `Dot3D`s moved by an updater, in a `ThreeDScene` "
+            f"whose camera orbits: ms per frame of a {run:g} s `play`, draw only (manim's "
+            "dry run).", "",
+            *table(["resolution", "points", "Cloud3D ms/frame", "Dot3D ms/frame", "speed-up"],
+                   out, right=1)]
+
+
 def fmt_trails(data: dict) -> list[str]:
     out = [[r["resolution"], _pts(r["paths"]), r["variant"], num(r["tracer_ms"]),
             num(r["traced_path_ms"]), ratio(r["ratio"]), num(r["tracer_update_ms"])]
@@ -202,6 +213,9 @@ SECTIONS: dict[str, Section] = {
     "cloud": Section(
         "Drawing a point cloud", "cloud.py", ("--movie",),
         ("--sizes", "500", "2000", "--qualities", "low_quality", "--run-time", "1"), fmt_cloud),
+    "cloud_3d": Section(
+        "Drawing a 3D point cloud", "cloud_3d.py", (),
+        ("--sizes", "200", "--run-time", "0.2"), fmt_cloud_3d),
     "trails": Section(
         "Trails", "trails.py", (),
         ("--paths", "50", "200", "--qualities", "low_quality", "--run-time", "1"), fmt_trails),

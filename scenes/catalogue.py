@@ -27,6 +27,9 @@ SCENES: list[tuple[str, str]] = [
     ("image_denoise.py", "ImageDenoise"),
     ("image_is_a_point.py", "ImageIsAPoint"),
     ("pixel_paths_not_taken.py", "PixelPathsNotTaken"),
+    ("spring_3d.py", "Spring3D"),
+    ("warped_grid.py", "WarpedGridScene"),
+    ("likelihood.py", "Likelihood"),
 ]
 
 

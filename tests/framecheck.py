@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -21,9 +22,13 @@ MISMATCH_RATIO = 1e-4  # fraction of channel values allowed beyond ATOL
 
 
 def render_frames(
-    construct: Callable[[Scene], None], tmp_path: Path, last_frame: bool = True
+    construct: Callable[[Any], None], tmp_path: Path, last_frame: bool = True,
+    scene_class: type[Scene] = Scene,
 ) -> np.ndarray:
-    """Render a scene at 854x480, 15 fps, and return its frames ``(F, H, W, 4)``."""
+    """Render a scene at 854x480, 15 fps, and return its frames ``(F, H, W, 4)``.
+
+    ``scene_class`` is the scene's base: ``Scene``, or ``ThreeDScene`` for 3D mobjects.
+    """
     settings = {
         "pixel_width": 854, "pixel_height": 480, "frame_rate": 15,
         "disable_caching": True, "dry_run": True, "media_dir": str(tmp_path),
@@ -31,7 +36,7 @@ def render_frames(
     }
     frames: list[np.ndarray] = []
     with tempconfig(settings):
-        scene = type("FrameTestScene", (Scene,), {"construct": construct})()
+        scene = type("FrameTestScene", (scene_class,), {"construct": construct})()
         add_frame = scene.renderer.add_frame
 
         def keep(frame: np.ndarray, num_frames: int = 1) -> None:
@@ -46,11 +51,11 @@ def render_frames(
 
 
 def check_frames(
-    request: pytest.FixtureRequest, tmp_path: Path, construct: Callable[[Scene], None],
-    last_frame: bool = True,
+    request: pytest.FixtureRequest, tmp_path: Path, construct: Callable[[Any], None],
+    last_frame: bool = True, scene_class: type[Scene] = Scene,
 ) -> None:
     """Compare the scene's frames with the control file, or write it with --set_test."""
-    frames = render_frames(construct, tmp_path, last_frame)
+    frames = render_frames(construct, tmp_path, last_frame, scene_class)
     name = request.node.name.removeprefix("test_").replace("/", "_")
     path = CONTROL / f"{name}.npz"
     if request.config.getoption("--set_test"):

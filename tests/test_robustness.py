@@ -76,12 +76,14 @@ def test_cloud_integer_points_are_drawn_like_floats() -> None:
 
 
 @pytest.mark.parametrize("source", [np.zeros((5, 2)), np.zeros((3, 4, 2)), "abc"])
-def test_tracer_needs_a_2d_trajectory(source: object) -> None:
-    with pytest.raises(ValueError, match=r"Trajectory of 2D points"):
+def test_tracer_needs_a_2d_or_3d_trajectory(source: object) -> None:
+    with pytest.raises(ValueError, match=r"Trajectory of 2D or 3D points"):
         TrajectoryTracer(source)
+    traj4 = Trajectory(times=[0.0, 1.0], points=np.zeros((2, 4, 4)))
+    with pytest.raises(ValueError, match=r"\(S\+1, N, 2\) or \(S\+1, N, 3\)"):
+        TrajectoryTracer(traj4)
     traj3 = Trajectory(times=[0.0, 1.0], points=np.zeros((2, 4, 3)))
-    with pytest.raises(ValueError, match=r"\(S\+1, N, 2\)"):
-        TrajectoryTracer(traj3)
+    assert len(TrajectoryTracer(traj3).indices) == 4  # 3D paths, for a ThreeDScene
 
 
 def test_tracer_refuses_indices_out_of_range(traj: Trajectory) -> None:

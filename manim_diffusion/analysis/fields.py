@@ -13,7 +13,7 @@ import torch
 from ..core.model import Prediction, Predictor
 from ..core.threads import limited_threads
 
-__all__ = ["FIELDS", "FIELD_T_MARGIN", "grid_points", "vector_field"]
+__all__ = ["FIELDS", "FIELD_T_MARGIN", "grid_points", "grid_points_3d", "vector_field"]
 
 #: Field names and what they are.
 FIELDS: dict[str, str] = {
@@ -69,6 +69,38 @@ def grid_points(
     return np.stack([gx.ravel(), gy.ravel()], axis=1)
 
 
+def grid_points_3d(extent: float = 2.0, density: int = 5) -> np.ndarray:
+    """The nodes of a cubic grid ``[-extent, extent]^3``, shape ``(density**3, 3)``.
+
+    Parameters
+    ----------
+    extent
+        Half the side of the cube, data units.
+    density
+        Nodes per side, at least 1.
+
+    Examples
+    --------
+    .. manim:: GridPoints3DExample
+        :save_last_frame:
+
+        from manim_diffusion import Cloud3D, grid_points_3d
+
+        class GridPoints3DExample(ThreeDScene):
+            def construct(self):
+                self.set_camera_orientation(phi=65 * DEGREES, theta=35 * DEGREES)
+                self.add(Cloud3D(grid_points_3d(2.0, 6), camera=self.camera, radius=0.06,
+                                 color=YELLOW))
+    """
+    if int(density) < 1:
+        raise ValueError(f"density must be at least 1 node per side, got {density}")
+    if not extent > 0:
+        raise ValueError(f"extent must be positive, got {extent}")
+    side = np.linspace(-extent, extent, int(density))
+    gx, gy, gz = np.meshgrid(side, side, side, indexing="ij")
+    return np.stack([gx.ravel(), gy.ravel(), gz.ravel()], axis=1)
+
+
 def _field_of(pred: Prediction, x: torch.Tensor, kind: str, g2: float) -> torch.Tensor:
     if kind == "score":
         return pred.score
@@ -85,10 +117,11 @@ def _field_of(pred: Prediction, x: torch.Tensor, kind: str, g2: float) -> torch.
 def vector_field(
     model: Predictor, points: np.ndarray, t: float, kind: str = "velocity"
 ) -> np.ndarray:
-    """The field ``kind`` of ``model`` at ``points`` (shape ``(N, 2)``) and library time ``t``.
+    """The field ``kind`` of ``model`` at ``points`` (shape ``(N, D)``) and library time ``t``.
 
     ``t`` is clipped to ``[FIELD_T_MARGIN, 1 - FIELD_T_MARGIN]`` so that every arrow is
-    finite at both ends. Returns float64 ``(N, 2)``.
+    finite at both ends. Returns float64 ``(N, D)``, D the model's point dimension (2,
+    or 3 for a 3D model).
 
     Parameters
     ----------
@@ -96,7 +129,7 @@ def vector_field(
         Any predictor: a trained model or an exact
         :class:`~manim_diffusion.densities.mixture.GaussianMixture`.
     points
-        Where to evaluate the field, shape ``(N, 2)`` (e.g. from :func:`grid_points`).
+        Where to evaluate the field, shape ``(N, D)`` (e.g. from :func:`grid_points`).
     t
         Library time (0 = noise, 1 = data).
     kind
@@ -132,8 +165,10 @@ def vector_field(
     if kind not in FIELDS:
         raise ValueError(f"unknown field {kind!r}; choose one of: {', '.join(FIELDS)}")
     pts = np.asarray(points, dtype=np.float64)
-    if pts.ndim != 2 or pts.shape[1] != 2:
-        raise ValueError(f"points must have shape (N, 2), got {pts.shape}")
+    dim = model.dim if isinstance(model.dim, int) else None
+    if pts.ndim != 2 or (dim is not None and pts.shape[1] != dim):
+        want = f"(N, {dim}) for this {dim}D model" if dim else "(N, D)"
+        raise ValueError(f"points must have shape {want}, got {pts.shape}")
     if not np.isfinite(pts).all():
         raise ValueError("points have NaN or infinite values")
     tc = float(np.clip(t, FIELD_T_MARGIN, 1.0 - FIELD_T_MARGIN))

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from ..analysis.branching import BranchSet, branch, branch_seed, spread_curve
-from ..analysis.fields import FIELD_T_MARGIN, FIELDS, grid_points, vector_field
+from ..analysis.fields import FIELD_T_MARGIN, FIELDS, grid_points, grid_points_3d, vector_field
+from ..analysis.flow_map import FlowMap, deterministic_samplers, flow_map, is_deterministic
 from ..analysis.forward import forward_trajectory
+from ..analysis.grid_lines import FLOW_MAP_MEMORY, GridLines, grid_lines
+from ..analysis.likelihood import (
+    LIKELIHOOD_SOLVERS,
+    LikelihoodResult,
+    gaussian_prior_log_prob,
+    log_density_along,
+    ode_log_likelihood,
+)
 from ..analysis.metrics import energy_distance, energy_distance_floor
 from ..analysis.projection import PlaneProjection
 from ..apps.mnist.classifier import (
@@ -38,7 +47,8 @@ from ..core.schedules import (
 from ..core.threads import SINGLE_THREAD_POINTS, limited_threads
 from ..core.trajectory import Trajectory
 from ..core.unet import UNetDenoiser
-from ..data.datasets import DATASETS, dataset_names, make_dataset
+from ..data.datasets import DATASETS, DATASETS_3D, dataset_names, make_dataset
+from ..data.datasets_3d import spring_curve
 from ..data.images import load_image, noise_image, to_display
 from ..data.shapes import fit_to_box, sample_curves, sample_image, sample_inside, sample_polyline
 from ..densities import (
@@ -101,9 +111,22 @@ __all__ = [
     "load_image",
     "noise_image",
     "to_display",
+    "FLOW_MAP_MEMORY",
+    "FlowMap",
+    "GridLines",
+    "deterministic_samplers",
+    "flow_map",
+    "grid_lines",
+    "is_deterministic",
+    "LIKELIHOOD_SOLVERS",
+    "LikelihoodResult",
+    "gaussian_prior_log_prob",
+    "log_density_along",
+    "ode_log_likelihood",
     "CheckpointError",
     "CosineSchedule",
     "DATASETS",
+    "DATASETS_3D",
     "DEFAULT_STEPS",
     "Density",
     "DiffusionModel",
@@ -138,6 +161,7 @@ __all__ = [
     "forward_trajectory",
     "get_schedule",
     "grid_points",
+    "grid_points_3d",
     "langevin_walk",
     "limited_threads",
     "list_pretrained",
@@ -151,6 +175,7 @@ __all__ = [
     "sample_polyline",
     "save_checkpoint",
     "smiley_density",
+    "spring_curve",
     "time_grid",
     "train",
     "vector_field",

@@ -7,7 +7,9 @@ from typing import Any
 
 from .branching import BRANCH_PALETTE, BranchingTree, SpreadPlot
 from .cloud import DistributionCloud
+from .cloud_3d import Cloud3D, camera_pixels
 from .contour import ContourField
+from .drift_3d import DriftField3D
 from .drift_field import DriftField, FieldErrorMap
 from .fades import FadeInPlace, FadeOutPlace
 from .forward_process import ForwardProcess, ForwardTracer
@@ -16,6 +18,7 @@ from .grid_image import GridImage
 from .heatmap import DensityHeatmap
 from .image_trajectory import ImageTrajectory
 from .langevin import LangevinWalker
+from .likelihood_heatmap import LIKELIHOOD_VIEWS, LikelihoodHeatmap
 from .noised_image import ImageForwardProcess, NoisedImage
 from .palettes import MNIST_PALETTE
 from .pixel_squares import PixelSquares
@@ -24,15 +27,18 @@ from .shape_data import points_from_mobject
 from .timebar import TimeBar
 from .tracer import TrajectoryTracer
 from .training_evolution import TrainingEvolution
+from .warped_grid import STRETCH_COLORS, WarpedGrid
 
 __all__ = [
     "BRANCH_PALETTE",
     "BranchingGrid",
     "BranchingTree",
+    "Cloud3D",
     "ContourField",
     "DensityHeatmap",
     "DistributionCloud",
     "DriftField",
+    "DriftField3D",
     "FadeInPlace",
     "FadeOutPlace",
     "FieldErrorMap",
@@ -43,9 +49,12 @@ __all__ = [
     "ImageForwardProcess",
     "ImageTrajectory",
     "LangevinWalker",
+    "LIKELIHOOD_VIEWS",
+    "LikelihoodHeatmap",
     "LatentMNISTPanel",
     "LiveText",
     "MNIST_PALETTE",
+    "STRETCH_COLORS",
     "NoisedImage",
     "PixelSquares",
     "SchedulePlot",
@@ -53,6 +62,8 @@ __all__ = [
     "TimeBar",
     "TrainingEvolution",
     "TrajectoryTracer",
+    "WarpedGrid",
+    "camera_pixels",
     "points_from_mobject",
     "toy_latent_digits",
 ]

@@ -77,6 +77,7 @@ def splat_discs(
     opacity: float,
     frame_size: tuple[int, int],
     single_rgb: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, tuple[int, int]] | None:
     """Splat anti-aliased discs at sub-pixel positions into a tight RGBA image.
 
@@ -92,6 +93,10 @@ def splat_discs(
         ``(width, height)`` of the frame; the image is clipped to it.
     single_rgb
         One colour ``(3,)`` for all discs (a faster path).
+    weights
+        A positive weight per disc ``(N,)`` in the colour mean (with ``rgb``): where
+        discs overlap, the heavier ones' colour shows (a 3D cloud weights near points
+        up, so they read as in front without sorting).
 
     Returns
     -------
@@ -112,6 +117,8 @@ def splat_discs(
         bx, by, fx, fy = bx[keep], by[keep], fx[keep], fy[keep]
         if rgb is not None:
             rgb = rgb[keep]
+        if weights is not None:
+            weights = weights[keep]
     if len(bx) == 0:
         return None
     sel = (fy - by * q) * q + (fx - bx * q)
@@ -129,7 +136,7 @@ def splat_discs(
         img[:, :3] = np.asarray(single_rgb, dtype=np.uint8)
     else:
         assert rgb is not None, "splat_discs needs rgb or single_rgb"
-        w = cover[sel]
+        w = cover[sel] if weights is None else cover[sel] * weights[:, None]
         wsum = np.bincount(idx, w.ravel(), minlength=n_pix)
         inv = np.divide(1.0, wsum, out=np.zeros_like(wsum), where=wsum > 0)
         for c in range(3):
@@ -223,6 +230,7 @@ class DistributionCloud(TimeDriven, AbstractImageMobject):
     """
 
     _copies_share_sources = True  # a copy follows the same tracker and axes, cheaply
+    _point_dim = 2  # the dimension of the points it draws (a 3D cloud: 3)
 
     def __init__(
         self,
@@ -239,7 +247,7 @@ class DistributionCloud(TimeDriven, AbstractImageMobject):
         opacity: float = 1.0,
         **kwargs: Any,
     ) -> None:
-        self._traj = Shared(as_trajectory(source))
+        self._traj = Shared(as_trajectory(source, self._point_dim))
         self._set_time_source(time)
         self._set_axes_map(axes)
         self._check_radius(radius)
@@ -281,7 +289,7 @@ class DistributionCloud(TimeDriven, AbstractImageMobject):
 
     def set_source(self, source: Trajectory | np.ndarray) -> DistributionCloud:
         """Show other points; colours per point must still fit their number."""
-        traj = as_trajectory(source)
+        traj = as_trajectory(source, self._point_dim)
         if self._rgb is not None and len(self._rgb) != traj.n_points:
             raise ValueError(
                 f"the cloud colours {len(self._rgb)} points, the new source has "

@@ -56,10 +56,44 @@ class DataToScene:
             return (xy @ a.astype(dtype) + b.astype(dtype)).astype(dtype, copy=False)
 
     def to_3d(self, xy: np.ndarray) -> np.ndarray:
-        """Map data points ``(N, 2)`` to manim points ``(N, 3)`` (float64, z = 0)."""
+        """Map data points ``(N, 2)`` to manim points ``(N, 3)`` (float64, z = 0).
+
+        Points ``(N, 3)`` go through :meth:`space` instead (3D data in ``ThreeDAxes``).
+        """
+        xy = np.asarray(xy, dtype=np.float64)
+        if xy.ndim == 2 and xy.shape[1] == 3:
+            return self.space(xy)
         out = np.zeros((len(xy), 3))
-        out[:, :2] = self(np.asarray(xy, dtype=np.float64))
+        out[:, :2] = self(xy)
         return out
+
+    def affine_3d(self) -> tuple[np.ndarray, np.ndarray]:
+        """The current ``(A, b)`` with ``scene_xyz = data_xyz @ A + b`` for 3D data.
+
+        ``A`` has shape ``(3, 3)``, ``b`` shape ``(3,)``, read from the axes' ``c2p`` at
+        the origin and the three unit points (a ``ThreeDAxes``); without axes, the
+        identity. A 2D coordinate system cannot place 3D data and raises.
+        """
+        if self.axes is None:
+            return np.eye(3), np.zeros(3)
+        if self.axes.dimension != 3:
+            raise ValueError(
+                f"3D points need ThreeDAxes (or no axes), got {type(self.axes).__name__}"
+            )
+        o = np.asarray(self.axes.c2p(0, 0, 0), dtype=np.float64)
+        units = [np.asarray(self.axes.c2p(*e), dtype=np.float64) - o for e in np.eye(3)]
+        return np.stack(units), o
+
+    def space(self, xyz: np.ndarray) -> np.ndarray:
+        """Map 3D data points ``(N, 3)`` to manim points ``(N, 3)`` (float64)."""
+        a, b = self.affine_3d()
+        with np.errstate(invalid="ignore", over="ignore"):
+            return np.asarray(xyz, dtype=np.float64) @ a + b
+
+    def key_3d(self) -> tuple[float, ...]:
+        """A hashable fingerprint of the current 3D map (for caches)."""
+        a, b = self.affine_3d()
+        return tuple(np.round(np.concatenate([a.ravel(), b]), 9).tolist())
 
 
 def time_source(time: ValueTracker | float) -> Callable[[], float]:

@@ -58,7 +58,9 @@ class TrajectoryTracer(TimeDriven, VGroup):
     Parameters
     ----------
     trajectory
-        A trajectory of 2D points.
+        A trajectory of 2D points; or of 3D points for a ``ThreeDScene``, whose camera
+        projects the paths (with ``ThreeDAxes`` or no axes; head dots are then discs in
+        the scene's xy plane).
     time
         Library time (0 = noise, 1 = data): a ``ValueTracker`` to follow, or a float.
     axes
@@ -125,8 +127,10 @@ class TrajectoryTracer(TimeDriven, VGroup):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if not isinstance(trajectory, Trajectory) or trajectory.dim != 2:
-            raise ValueError("expected a Trajectory of 2D points, shape (S+1, N, 2)")
+        if (not isinstance(trajectory, Trajectory) or trajectory.points.ndim != 3
+                or trajectory.dim not in (2, 3)):
+            raise ValueError("expected a Trajectory of 2D or 3D points, shape (S+1, N, 2) "
+                             "or (S+1, N, 3) (3D paths need ThreeDAxes or no axes)")
         if tail_length is not None and not tail_length > 0:
             raise ValueError(f"tail_length must be positive library time, got {tail_length}")
         if n_chunks < 1:
@@ -180,7 +184,7 @@ class TrajectoryTracer(TimeDriven, VGroup):
         return [(colors[s], np.nonzero(slot == s)[0]) for s in np.unique(slot)]
 
     def _positions(self, ts: np.ndarray) -> np.ndarray:
-        """Points of the traced samples at sorted times ``ts``: ``(len(ts), M, 2)``."""
+        """Points of the traced samples at sorted times ``ts``: ``(len(ts), M, D)``."""
         times = self._times
         if len(times) == 1:
             return np.repeat(self._paths[:1], len(ts), axis=0)
@@ -224,7 +228,7 @@ class TrajectoryTracer(TimeDriven, VGroup):
 
     def _scene(self, xy: np.ndarray) -> np.ndarray:
         """Data points ``(L, M, 2)`` to scene points ``(L, M, 3)``."""
-        out = self.data_map.to_3d(xy.reshape(-1, 2))
+        out = self.data_map.to_3d(xy.reshape(-1, xy.shape[-1]))
         return out.reshape(*xy.shape[:2], 3)
 
     def _discs(self, centres: np.ndarray) -> np.ndarray:
