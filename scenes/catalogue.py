@@ -30,6 +30,7 @@ SCENES: list[tuple[str, str]] = [
     ("spring_3d.py", "Spring3D"),
     ("warped_grid.py", "WarpedGridScene"),
     ("likelihood.py", "Likelihood"),
+    ("latent_density_surface.py", "LatentDensitySurface"),
 ]
 
 

@@ -9,6 +9,7 @@ from .branching import BRANCH_PALETTE, BranchingTree, SpreadPlot
 from .cloud import DistributionCloud
 from .cloud_3d import Cloud3D, camera_pixels
 from .contour import ContourField
+from .density_surface import DensitySurface
 from .drift_3d import DriftField3D
 from .drift_field import DriftField, FieldErrorMap
 from .fades import FadeInPlace, FadeOutPlace
@@ -36,6 +37,7 @@ __all__ = [
     "Cloud3D",
     "ContourField",
     "DensityHeatmap",
+    "DensitySurface",
     "DistributionCloud",
     "DriftField",
     "DriftField3D",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,20 +18,17 @@ from manim import (
     ValueTracker,
 )
 
-from ..analysis.kde import Grid, binned_kde
+from ..analysis.kde import Grid
 from ..core.trajectory import Trajectory
-from ..densities.langevin import MixtureDensity
 from ..densities.mixture import GaussianMixture
 from .base import TimeDriven
 from .cloud import DistributionCloud
 from .colormaps import colorize
+from .grid_density import GridDensity, density_extent
 from .grid_image import GridImage
 from .palettes import INFERNO
-from .sources import as_trajectory
 
 __all__ = ["DensityHeatmap", "GridImage", "INFERNO", "colorize"]
-
-_CHUNK = 16384  # grid points per density evaluation
 
 
 def _format_value(v: float) -> str:
@@ -55,7 +51,9 @@ class DensityHeatmap(TimeDriven, Group):
       :mod:`manim_diffusion.densities.langevin`): that fixed density, whatever the time;
     - a :class:`~manim_diffusion.core.trajectory.Trajectory`, an ``(N, 2)`` array or
       a :class:`DistributionCloud`: a binned kernel density estimate of the points
-      at the current time (``kde.binned_kde``).
+      at the current time (``kde.binned_kde``);
+    - a function ``f(xy)`` or ``f(xy, t)`` of points ``(N, 2)``: its values
+      (:class:`~manim_diffusion.mobjects.grid_density.GridDensity` reads every source).
 
     Values are scaled by the top of ``value_range`` (default: the current maximum),
     raised to ``gamma`` and coloured through ``colors``. The exact mixture density
@@ -155,7 +153,6 @@ class DensityHeatmap(TimeDriven, Group):
         self.transparent_below = float(transparent_below)
         self.values = np.zeros((self.grid.ny, self.grid.nx))
         self.top = 0.0
-        self._cache: OrderedDict[float, np.ndarray] = OrderedDict()
         self._key: float | None = None
         self.image = GridImage(np.zeros((self.grid.ny, self.grid.nx, 4), np.uint8),
                                box=self.extent, axes=axes)
@@ -173,52 +170,8 @@ class DensityHeatmap(TimeDriven, Group):
         self, source: Any, bw_factor: float
     ) -> tuple[Callable[[float], np.ndarray], bool, Trajectory | None]:
         """The grid evaluator ``t -> (ny, nx) density``, whether it is static, the points."""
-        if isinstance(source, GaussianMixture):
-            # MixtureDensity: the same exact density, in small numpy blocks
-            return (
-                self._pointwise(
-                    # numpy in, numpy out (asarray only narrows the array-or-tensor type)
-                    lambda xy, t: np.asarray(
-                        MixtureDensity(source, min(max(t, 0.0), 1.0)).density(xy)
-                    )
-                ),
-                False,
-                None,
-            )
-        if isinstance(source, DistributionCloud):
-            source = source.trajectory
-        if isinstance(source, Trajectory | np.ndarray):
-            traj = as_trajectory(source)
-
-            def kde(t: float) -> np.ndarray:
-                return binned_kde(traj.at(t), self.grid, bw_factor=bw_factor)
-
-            return kde, traj.n_steps == 0, traj
-        if callable(getattr(source, "log_prob", None)):
-            def exact(xy: np.ndarray, t: float) -> np.ndarray:
-                lp = source.log_prob(xy)
-                lp = lp.detach().cpu().numpy() if hasattr(lp, "detach") else np.asarray(lp)
-                return np.exp(lp)
-
-            return self._pointwise(exact), True, None
-        raise TypeError(
-            "source must be a GaussianMixture, a density with log_prob, a Trajectory, "
-            f"an (N, 2) array or a DistributionCloud, got {type(source).__name__}"
-        )
-
-    def _pointwise(
-        self, fn: Callable[[np.ndarray, float], np.ndarray]
-    ) -> Callable[[float], np.ndarray]:
-        """A grid evaluator from a function of points, called in chunks."""
-
-        def on_grid(t: float) -> np.ndarray:
-            gx, gy = np.meshgrid(self.grid.x, self.grid.y)
-            xy = np.c_[gx.ravel(), gy.ravel()]
-            parts = [np.asarray(fn(xy[i : i + _CHUNK], t), dtype=np.float64).ravel()
-                     for i in range(0, len(xy), _CHUNK)]
-            return np.concatenate(parts).reshape(self.grid.ny, self.grid.nx)
-
-        return on_grid
+        density = GridDensity(source, bw_factor, owner="DensityHeatmap")
+        return (lambda t: density.on_grid(self.grid, t)), density.static, density.trajectory
 
     @staticmethod
     def _extent(
@@ -226,22 +179,8 @@ class DensityHeatmap(TimeDriven, Group):
         axes: CoordinateSystem | None,
         traj: Trajectory | None,
     ) -> tuple[float, float, float, float]:
-        if extent is None and axes is not None:
-            extent = (axes.x_range[0], axes.x_range[1], axes.y_range[0], axes.y_range[1])
-        if extent is None and traj is not None:
-            pts = traj.points.reshape(-1, 2)
-            pts = pts[np.isfinite(pts).all(axis=1)]
-            if len(pts):
-                lo, hi = pts.min(axis=0), np.maximum(pts.max(axis=0), pts.min(axis=0) + 1e-6)
-                m = 0.15 * float(np.max(hi - lo))
-                extent = (lo[0] - m, hi[0] + m, lo[1] - m, hi[1] + m)
-        if extent is None:
-            extent = (-3.0, 3.0, -3.0, 3.0)
-        x0, x1, y0, y1 = (float(v) for v in extent)
-        if not (x1 > x0 and y1 > y0 and np.isfinite([x0, x1, y0, y1]).all()):
-            raise ValueError(f"extent must be (x0, x1, y0, y1) with x0 < x1, y0 < y1, got "
-                             f"{extent}")
-        return x0, x1, y0, y1
+        """The box shown: ``extent``, else the axes' ranges, the points' box, or +-3."""
+        return density_extent(extent, axes, traj)
 
     @staticmethod
     def _pixel_grid(extent: tuple[float, float, float, float], resolution: int) -> Grid:
@@ -255,15 +194,8 @@ class DensityHeatmap(TimeDriven, Group):
 
     # ------------------------------------------------------------- updates
     def _density(self, t: float) -> np.ndarray:
-        key = 0.0 if self.static else t
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        dens = np.nan_to_num(self._evaluate(t), nan=0.0, posinf=0.0, neginf=0.0)
-        self._cache[key] = np.maximum(dens, 0.0)
-        if len(self._cache) > 8:
-            self._cache.popitem(last=False)
-        return self._cache[key]
+        """The density on the grid at ``t`` (finite, non-negative; cached per time)."""
+        return self._evaluate(t)
 
     def refresh(self) -> DensityHeatmap:
         """Recompute the image if the time changed; keep it on the axes."""
