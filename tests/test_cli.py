@@ -22,7 +22,12 @@ from manim_diffusion.io import pretrained_dir, sha256_of
 # the package re-exports the function `train`, which shadows the submodule attribute
 train_module = importlib.import_module("manim_diffusion.training.train")
 
-SHIPPED = ("smiley_ddpm", "three_dots_ddpm", "smiley_flow", "three_dots_flow", "three_dots_cond")
+#: The shipped point models held to "within twice the floor plus 0.001". moebius_ddpm, a
+#: thin surface, reads 0.0028 against a floor of 0.0009 (trained as the manifest says;
+#: wider batches, a cosine path and flow matching read 0.0032-0.0098); tests/test_data_3d.py
+#: checks it by the share of samples on the strip instead.
+SHIPPED = ("smiley_ddpm", "three_dots_ddpm", "smiley_flow", "three_dots_flow", "three_dots_cond",
+           "spring_flow")
 BASE = ["train", "--dataset", "smiley", "--batch-size", "128"]
 TRAIN = [*BASE, "--steps", "200", "--points", "500"]
 

@@ -191,12 +191,26 @@ class Cloud3D(DistributionCloud):
                 cam.get_zoom(), *np.asarray(cam.frame_center, dtype=float).tolist())
 
     def refresh(self) -> Cloud3D:
-        """Re-project and redraw if the time, the axes, the camera or the style changed.
+        """Nothing to do until the camera draws: see :meth:`get_pixel_array`.
 
-        The camera reads the image at every frame through :meth:`get_pixel_array`,
-        which refreshes first, so the cloud is projected with the camera as it is when
-        the frame is drawn (after every updater, the camera's own included).
+        An updater would project with the camera as it was before the scene's other
+        updaters ran (an ambient rotation turns the camera after them), and the frame
+        would show the cloud a frame late or pay for two projections.
         """
+        return self
+
+    def get_pixel_array(self) -> np.ndarray:
+        """The image of the points as the camera sees them now (the camera asks first).
+
+        Re-projects and redraws only if the time, the axes, the camera or the style
+        changed since the last frame, and places the image's corners before the
+        camera reads them.
+        """
+        self.project()
+        return self._image
+
+    def project(self) -> Cloud3D:
+        """Project and draw the points for the current time and camera, if either changed."""
         geometry = self._camera_geometry()
         key = (self.get_time(), self.data_map.key_3d(), self._camera_state(), geometry,
                self._style_version)
