@@ -34,14 +34,17 @@ from manim import (
     smooth,
 )
 
-from manim_diffusion.analysis.forward import forward_trajectory
-from manim_diffusion.apps.mnist.latent import load_latent_mnist
-from manim_diffusion.core.trajectory import Trajectory
+from manim_diffusion import (
+    MNIST_PALETTE,
+    Cloud3D,
+    DensitySurface,
+    TimeBar,
+    Trajectory,
+    camera_pixels,
+    forward_trajectory,
+    load_latent_mnist,
+)
 from manim_diffusion.mobjects import FadeInPlace
-from manim_diffusion.mobjects.cloud_3d import Cloud3D, camera_pixels
-from manim_diffusion.mobjects.density_surface import DensitySurface
-from manim_diffusion.mobjects.palettes import MNIST_PALETTE
-from manim_diffusion.mobjects.timebar import TimeBar
 from manim_diffusion.talk import params
 
 SEED = 0
@@ -154,7 +157,7 @@ class LatentDensitySurface(ThreeDScene):
 
         title = flat(Text("The MNIST latent density as a surface", font_size=28))
         title.to_corner(UP + LEFT, buff=0.3)
-        bar = TimeBar(time=t, length=3.0, font_size=17).to_corner(DOWN + RIGHT, buff=0.35)
+        bar = TimeBar(time=t, length=3.0, font_size=17).to_corner(DOWN + RIGHT, buff=0.5)
         self.fixed(title, bar)
 
         def place(words: Text) -> None:

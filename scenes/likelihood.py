@@ -34,13 +34,13 @@ from manim import (
 from manim_diffusion import (
     DistributionCloud,
     GaussianMixture,
+    LikelihoodHeatmap,
     TimeBar,
     load_pretrained,
+    log_density_along,
     sample,
 )
-from manim_diffusion.analysis.likelihood import log_density_along
 from manim_diffusion.mobjects import FadeInPlace
-from manim_diffusion.mobjects.likelihood_heatmap import LikelihoodHeatmap
 from manim_diffusion.mobjects.palettes import INFERNO
 from manim_diffusion.talk import params
 

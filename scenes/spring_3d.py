@@ -40,10 +40,16 @@ from manim import (
     smooth,
 )
 
-from manim_diffusion import TimeBar, TrajectoryTracer, grid_points_3d, load_pretrained, sample
+from manim_diffusion import (
+    Cloud3D,
+    DriftField3D,
+    TimeBar,
+    TrajectoryTracer,
+    grid_points_3d,
+    load_pretrained,
+    sample,
+)
 from manim_diffusion.mobjects import FadeInPlace
-from manim_diffusion.mobjects.cloud_3d import Cloud3D
-from manim_diffusion.mobjects.drift_3d import DriftField3D
 from manim_diffusion.talk import params
 
 MODEL = "spring_flow"

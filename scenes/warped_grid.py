@@ -34,11 +34,17 @@ from manim import (
     smooth,
 )
 
-from manim_diffusion import DistributionCloud, TimeBar, load_pretrained, sample
-from manim_diffusion.analysis.flow_map import FlowMap, flow_map
-from manim_diffusion.analysis.grid_lines import grid_lines
+from manim_diffusion import (
+    DistributionCloud,
+    FlowMap,
+    TimeBar,
+    WarpedGrid,
+    flow_map,
+    grid_lines,
+    load_pretrained,
+    sample,
+)
 from manim_diffusion.mobjects import FadeInPlace, FadeOutPlace
-from manim_diffusion.mobjects.warped_grid import WarpedGrid
 from manim_diffusion.talk import params
 
 FLOW_MODEL = "smiley_flow"
