@@ -404,15 +404,25 @@ class DistributionCloud(TimeDriven, AbstractImageMobject):
 
     def refresh(self) -> DistributionCloud:
         """Render the cloud for the current time and geometry if either changed."""
+        return self._redraw()
+
+    def _draw_key(self, geometry: tuple[float, float, int, int]) -> tuple[Any, ...]:
+        """What the image depends on: it is redrawn when this changes."""
+        return (self.get_time(), self.data_map.key(), geometry, self._style_version)
+
+    def _redraw(self) -> DistributionCloud:
         geometry = self._camera_geometry()
-        key = (self.get_time(), self.data_map.key(), geometry, self._style_version)
+        key = self._draw_key(geometry)
         if key != self._cache_key:
-            self._render(geometry)
+            self._place(self._splat(geometry), geometry)
             self._cache_key = key
         self.points = self._corners.copy()
         return self
 
-    def _render(self, geometry: tuple[float, float, int, int]) -> None:
+    def _splat(
+        self, geometry: tuple[float, float, int, int]
+    ) -> tuple[np.ndarray, tuple[int, int]] | None:
+        """The discs' image and its top-left frame pixel (None: nothing to draw)."""
         sx, sy, pw, ph = geometry
         xy = self.scene_points()
         finite = np.isfinite(xy).all(axis=1)
@@ -420,24 +430,33 @@ class DistributionCloud(TimeDriven, AbstractImageMobject):
         if not finite.all():
             xy = xy[finite]
             rgb = None if rgb is None else rgb[finite]
-        out = None
-        if len(xy) and self.opacity > 0:
-            px = (xy[:, 0] * np.float32(sx) + np.float32(pw / 2)).astype(np.float32)
-            py = (np.float32(ph / 2) - xy[:, 1] * np.float32(sy)).astype(np.float32)
-            out = splat_discs(
-                px, py, rgb, self.radius * sx, self.opacity, (pw, ph), self._single_rgb
-            )
+        if not (len(xy) and self.opacity > 0):  # a NaN opacity draws nothing too
+            return None
+        px = (xy[:, 0] * np.float32(sx) + np.float32(pw / 2)).astype(np.float32)
+        py = (np.float32(ph / 2) - xy[:, 1] * np.float32(sy)).astype(np.float32)
+        return splat_discs(px, py, rgb, self.radius * sx, self.opacity, (pw, ph),
+                           self._single_rgb)
+
+    def _frame_centre(self) -> np.ndarray:
+        """The scene point at the frame's centre (the origin for a plain Scene's camera)."""
+        return np.zeros(3)
+
+    def _place(self, out: tuple[np.ndarray, tuple[int, int]] | None,
+               geometry: tuple[float, float, int, int]) -> None:
+        """Keep the image and set its corners where the camera draws it on its pixels."""
         if out is None:  # nothing to draw: a degenerate quad the camera skips
             self._image = np.zeros((1, 1, 4), dtype=np.uint8)
             self._corners = np.zeros((4, 3))
             return
+        sx, sy, pw, ph = geometry
         self._image, (x0, y0) = out
         h, w = self._image.shape[:2]
         eps = 1e-3  # keep the camera's int() of the corner pixels on the right pixel
-        xs = (np.array([x0, x0 + w]) + eps - pw / 2) / sx
-        ys = (ph / 2 - (np.array([y0, y0 + h]) + eps)) / sy
+        cx, cy, cz = self._frame_centre()
+        xs = (np.array([x0, x0 + w]) + eps - pw / 2) / sx + cx
+        ys = (ph / 2 - (np.array([y0, y0 + h]) + eps)) / sy + cy
         self._corners = np.array(
-            [[xs[0], ys[0], 0], [xs[1], ys[0], 0], [xs[0], ys[1], 0], [xs[1], ys[1], 0]]
+            [[xs[0], ys[0], cz], [xs[1], ys[0], cz], [xs[0], ys[1], cz], [xs[1], ys[1], cz]]
         )
 
     def reset_points(self) -> DistributionCloud:

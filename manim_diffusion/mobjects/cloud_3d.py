@@ -206,48 +206,32 @@ class Cloud3D(DistributionCloud):
         changed since the last frame, and places the image's corners before the
         camera reads them.
         """
-        self.project()
+        self._redraw()
         return self._image
 
-    def project(self) -> Cloud3D:
-        """Project and draw the points for the current time and camera, if either changed."""
-        geometry = self._camera_geometry()
-        key = (self.get_time(), self.data_map.key_3d(), self._camera_state(), geometry,
-               self._style_version)
-        if key != self._cache_key:
-            self._render(geometry)
-            self._cache_key = key
-        self.points = self._corners.copy()
-        return self
+    def _draw_key(self, geometry: tuple[float, float, int, int]) -> tuple[Any, ...]:
+        return (self.get_time(), self.data_map.key_3d(), self._camera_state(), geometry,
+                self._style_version)
 
-    def _render(self, geometry: tuple[float, float, int, int]) -> None:
-        sx, sy, pw, ph = geometry
+    def _frame_centre(self) -> np.ndarray:
+        return np.asarray(self.camera.frame_center, dtype=float)
+
+    def _splat(
+        self, geometry: tuple[float, float, int, int]
+    ) -> tuple[np.ndarray, tuple[int, int]] | None:
+        sx, _, pw, ph = geometry
         xyz = self.scene_points()
         finite = np.isfinite(xyz).all(axis=1)
         base = self._rgb if self._rgb is not None else np.broadcast_to(
             np.asarray(self._single_rgb, dtype=np.float32), (len(xyz), 3))
         if not finite.all():
             xyz, base = xyz[finite], base[finite]
-        out = None
-        if len(xyz) and self.opacity > 0:
-            pixels, depth = camera_pixels(self.camera, xyz)
-            near = np.clip(0.5 + 0.5 * depth / self.depth_range(), 0.0, 1.0)  # 1: nearest
-            shade = 1.0 - self.depth_shading * (1.0 - near)
-            rgb = (base * shade[:, None].astype(np.float32)).astype(np.float32)
-            out = splat_discs(pixels[:, 0].astype(np.float32), pixels[:, 1].astype(np.float32),
-                              rgb, self.radius * sx, self.opacity, (pw, ph),
-                              weights=np.exp(_NEAR_WEIGHT * near))
-        if out is None:
-            self._image = np.zeros((1, 1, 4), dtype=np.uint8)
-            self._corners = np.zeros((4, 3))
-            return
-        self._image, (x0, y0) = out
-        h, w = self._image.shape[:2]
-        eps = 1e-3  # keep the camera's int() of the corner pixels on the right pixel
-        centre = np.asarray(self.camera.frame_center, dtype=float)
-        xs = (np.array([x0, x0 + w]) + eps - pw / 2) / sx + centre[0]
-        ys = (ph / 2 - (np.array([y0, y0 + h]) + eps)) / sy + centre[1]
-        z = centre[2]
-        self._corners = np.array(
-            [[xs[0], ys[0], z], [xs[1], ys[0], z], [xs[0], ys[1], z], [xs[1], ys[1], z]]
-        )
+        if not (len(xyz) and self.opacity > 0):
+            return None
+        pixels, depth = camera_pixels(self.camera, xyz)
+        near = np.clip(0.5 + 0.5 * depth / self.depth_range(), 0.0, 1.0)  # 1: nearest
+        shade = 1.0 - self.depth_shading * (1.0 - near)
+        rgb = (base * shade[:, None].astype(np.float32)).astype(np.float32)
+        return splat_discs(pixels[:, 0].astype(np.float32), pixels[:, 1].astype(np.float32),
+                           rgb, self.radius * sx, self.opacity, (pw, ph),
+                           weights=np.exp(_NEAR_WEIGHT * near))

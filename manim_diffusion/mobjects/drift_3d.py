@@ -23,8 +23,8 @@ from ..analysis.fields import FIELDS, grid_points_3d, vector_field
 from ..core.model import Predictor
 from .base import TimeDriven
 from .cloud_3d import check_three_d_camera
+from .drift_field import arrow_lengths, set_arrow_bands
 from .shared import Shared
-from .tracer import polylines_to_beziers
 
 __all__ = ["DriftField3D", "facing_arrows"]
 
@@ -165,21 +165,11 @@ class DriftField3D(TimeDriven, VGroup):
         if key == self._key:
             return self
         self._key = key
-        scale = self.max_length * self.spacing / ref if ref > 0 else 0.0
-        v = vectors * scale
-        length = np.linalg.norm(v, axis=1)
-        cap = 1.6 * self.max_length * self.spacing
-        v *= np.minimum(1.0, cap / np.maximum(length, 1e-12))[:, None]
+        v, strength = arrow_lengths(vectors, ref, self.max_length, self.spacing)
         a, _ = self.data_map.affine_3d()
         shafts, heads = facing_arrows(self.data_map.space(self.points_data), v @ a,
                                       rotation[2])
-        strength = np.clip(np.linalg.norm(vectors, axis=1) / ref, 0, 1) if ref > 0 else 0 * length
-        n = len(self.submobjects)
-        bands = np.minimum((strength * n).astype(int), n - 1)
-        for k, mob in enumerate(self.submobjects):
-            members = np.nonzero(bands == k)[0]
-            mob.set_points(np.concatenate([polylines_to_beziers(shafts[:, members]),
-                                           polylines_to_beziers(heads[:, members])]))
+        set_arrow_bands(self.submobjects, shafts, heads, strength)
         return self
 
 

@@ -26,7 +26,15 @@ from .grid_image import GridImage
 from .palettes import ERROR_COLORS
 from .tracer import polylines_to_beziers
 
-__all__ = ["DriftField", "ERROR_COLORS", "FieldErrorMap", "arrow_polylines", "field_error"]
+__all__ = [
+    "DriftField",
+    "ERROR_COLORS",
+    "FieldErrorMap",
+    "arrow_lengths",
+    "arrow_polylines",
+    "field_error",
+    "set_arrow_bands",
+]
 
 
 def arrow_polylines(
@@ -189,23 +197,43 @@ class DriftField(TimeDriven, VGroup):
         if key == self._key:
             return self
         self._key = key
-        scale = self.max_length * self.spacing / ref if ref > 0 else 0.0
-        v = vectors * scale
-        length = np.linalg.norm(v, axis=1)
-        cap = 1.6 * self.max_length * self.spacing  # outliers stay inside their cell
-        v *= np.minimum(1.0, cap / np.maximum(length, 1e-12))[:, None]
+        v, strength = arrow_lengths(vectors, ref, self.max_length, self.spacing)
         a, _ = self.data_map.affine()
-        tails = self.data_map(self.points_data)
-        shafts, heads = arrow_polylines(tails, v @ a)
-        strength = np.clip(np.linalg.norm(vectors, axis=1) / ref, 0, 1) if ref > 0 else 0 * length
-        bins = np.minimum((strength * len(self.colors)).astype(int), len(self.colors) - 1)
-        for k, mob in enumerate(self.submobjects):
-            members = np.nonzero(bins == k)[0]
-            mob.set_points(np.concatenate([
-                polylines_to_beziers(shafts[:, members]),
-                polylines_to_beziers(heads[:, members]),
-            ]))
+        shafts, heads = arrow_polylines(self.data_map(self.points_data), v @ a)
+        set_arrow_bands(self.submobjects, shafts, heads, strength)
         return self
+
+
+def arrow_lengths(
+    vectors: np.ndarray, reference: float, max_length: float, spacing: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The drawn arrows of field vectors ``(M, D)``, and each one's strength in ``[0, 1]``.
+
+    A vector of magnitude ``reference`` is drawn ``max_length`` grid spacings long;
+    longer ones are capped at 1.6 times that, so outliers stay inside their cell. The
+    strength is the magnitude over ``reference``, clipped (0 when ``reference`` is 0).
+    """
+    scale = max_length * spacing / reference if reference > 0 else 0.0
+    v = vectors * scale
+    length = np.linalg.norm(v, axis=1)
+    cap = 1.6 * max_length * spacing
+    v *= np.minimum(1.0, cap / np.maximum(length, 1e-12))[:, None]
+    magnitude = np.linalg.norm(vectors, axis=1)
+    strength = (np.clip(magnitude / reference, 0, 1) if reference > 0
+                else np.zeros_like(magnitude))
+    return v, strength
+
+
+def set_arrow_bands(
+    strokes: Sequence[VMobject], shafts: np.ndarray, heads: np.ndarray, strength: np.ndarray
+) -> None:
+    """Give each stroke (weakest band first) the shafts and heads of its band of strength."""
+    n = len(strokes)
+    bands = np.minimum((strength * n).astype(int), n - 1)
+    for k, mob in enumerate(strokes):
+        members = np.nonzero(bands == k)[0]
+        mob.set_points(np.concatenate([polylines_to_beziers(shafts[:, members]),
+                                       polylines_to_beziers(heads[:, members])]))
 
 
 def field_error(
