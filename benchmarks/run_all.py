@@ -215,7 +215,7 @@ SECTIONS: dict[str, Section] = {
         ("--sizes", "500", "2000", "--qualities", "low_quality", "--run-time", "1"), fmt_cloud),
     "cloud_3d": Section(
         "Drawing a 3D point cloud", "cloud_3d.py", (),
-        ("--sizes", "200", "--run-time", "0.4", "--dots-run-time", "0.1"), fmt_cloud_3d),
+        ("--sizes", "100", "--run-time", "0.4", "--dots-run-time", "0.1"), fmt_cloud_3d),
     "trails": Section(
         "Trails", "trails.py", (),
         ("--paths", "50", "200", "--qualities", "low_quality", "--run-time", "1"), fmt_trails),
