@@ -270,3 +270,31 @@ def test_x0_range_clips_every_prediction_and_keeps_eps_consistent() -> None:
         np.testing.assert_allclose(guided.x0, mix.clamp(-1, 1), atol=1e-5)
     with pytest.raises(ValueError, match="x0_range"):
         DiffusionModel(net, "cosine", "eps", x0_range=(1.0, -1.0))
+
+
+def test_point_models_train_on_the_device_asked_for(tmp_path) -> None:
+    """``train(device=...)``: the CPU gives the default's weights; a missing device is
+    refused before any work, by the API and by ``manim-diffusion train``."""
+    from manim_diffusion import TrainConfig, make_dataset, train
+
+    data = make_dataset("three_dots", 300, seed=0)
+    config = TrainConfig(steps=30, batch_size=64, hidden=32, layers=2, seed=0)
+    on_cpu = train(data, config, progress=False, device="cpu").model
+    default = train(data, config, progress=False).model
+    for a, b in zip(on_cpu.state_dict().values(), default.state_dict().values(), strict=True):
+        assert a.device.type == "cpu" and torch.equal(a, b)
+    if not torch.backends.mps.is_available():
+        with pytest.raises(ValueError, match="not available here"):
+            train(data, config, progress=False, device="mps")
+    if torch.cuda.is_available():
+        return
+    out = tmp_path / "m.pt"
+    done = subprocess.run(
+        [sys.executable, "-m", "manim_diffusion.cli", "train", "--dataset", "smiley",
+         "--steps", "5", "--out", str(out), "--no-manifest", "--device", "cuda"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert "device 'cuda' is not available here" in lines[-1], done.stderr
+    assert not out.exists()

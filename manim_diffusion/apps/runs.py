@@ -122,6 +122,7 @@ def train_model_file(
     threads: int = 1,
     name: str | None = None,
     manifest: bool = True,
+    device: str = "auto",
 ) -> TrainedModel:
     """Train a diffusion model on a 2D or 3D data set, write its checkpoint and manifest
     entry (its energy distance measured with each of :data:`ENTRY_SEEDS`).
@@ -144,6 +145,9 @@ def train_model_file(
         The manifest name (default: the file's stem).
     manifest
         Add (or replace) the entry in the manifest beside ``out``.
+    device
+        Where torch trains (``auto``: CUDA, then MPS, then the CPU); the file is the same
+        up to rounding.
 
     Returns
     -------
@@ -157,7 +161,7 @@ def train_model_file(
         dataset, steps=steps, points=points, batch_size=batch_size, lr=lr, ema_decay=ema_decay,
         seed=seed, schedule=schedule, objective=objective, conditional=conditional,
         threads=threads)
-    result = train(data, config, labels=labels)
+    result = train(data, config, labels=labels, device=device)
     scores = [evaluate(result.model, dataset, seed=s, with_floor=s == ENTRY_SEEDS[0])
               for s in ENTRY_SEEDS]
     score = scores[0]

@@ -109,6 +109,7 @@ def _file_summary(entry: dict) -> str:
 @click.option(
     "--no-manifest", is_flag=True, help="Do not add an entry to the manifest beside --out."
 )
+@device_option
 def train_cmd(
     dataset: str,
     steps: int,
@@ -124,6 +125,7 @@ def train_cmd(
     threads: int,
     name: str | None,
     no_manifest: bool,
+    device: str,
 ) -> None:
     """Train a diffusion model on a 2D or 3D data set and write its checkpoint atomically."""
     try:
@@ -131,6 +133,7 @@ def train_cmd(
             dataset, out, steps=steps, points=points, batch_size=batch_size, lr=lr,
             ema_decay=ema_decay, seed=seed, schedule=schedule, objective=objective,
             conditional=conditional, threads=threads, name=name, manifest=not no_manifest,
+            device=device,
         )
     except TrainingDiverged as err:
         click.echo(f"error: {err}. Nothing was written; {out} is unchanged.", err=True)

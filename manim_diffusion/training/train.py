@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..core.devices import resolve_device
 from ..core.model import DiffusionModel
 from ..core.nets import MLPDenoiser
 from ..core.threads import limited_threads
@@ -255,7 +256,7 @@ def _snapshot(
     sampler: str,
     steps: int,
 ) -> Snapshot:
-    frozen = cast(DiffusionModel, copy.deepcopy(ema).eval())
+    frozen = cast(DiffusionModel, copy.deepcopy(ema).to("cpu").eval())
     samples = None
     if noise is not None:
         samples = sample(frozen, sampler, steps, x_start=noise, record_predictions=False).final
@@ -272,6 +273,7 @@ def train(
     snapshot_noise: np.ndarray | None = None,
     snapshot_sampler: str = "ddim",
     snapshot_steps: int = 30,
+    device: str = "auto",
 ) -> TrainResult:
     """Train a diffusion model on the points ``data`` (shape ``(N, D)``).
 
@@ -300,6 +302,11 @@ def train(
     snapshot_sampler, snapshot_steps
         The sampler (one of :data:`~manim_diffusion.samplers.sample.SAMPLERS`) and its
         number of steps for the snapshots' samples.
+    device
+        Where torch trains: ``"auto"`` (CUDA, then MPS, then the CPU), ``"cpu"``,
+        ``"cuda"`` or ``"mps"``; a device this machine lacks raises ``ValueError``.
+        Batches and noise are drawn on the CPU generator, so the run is the same on any
+        device up to rounding; the model comes back on the CPU.
 
     Returns
     -------
@@ -342,10 +349,11 @@ def train(
     if not np.isfinite(data).all():
         raise ValueError("data has NaN or infinite values; drop them before training")
     label_tensor = _check_labels(labels, len(data), config.num_classes)
+    where = resolve_device(device)  # a missing device is refused before any work
     with limited_threads(threads=config.threads):  # the caller's setting comes back after
         return _train_loop(
             data, config, label_tensor, callback, snapshot_every, progress,
-            (snapshot_noise, snapshot_sampler, snapshot_steps),
+            (snapshot_noise, snapshot_sampler, snapshot_steps), where,
         )
 
 
@@ -357,19 +365,22 @@ def _train_loop(
     snapshot_every: int,
     progress: bool,
     snapshot_recipe: tuple[np.ndarray | None, str, int],
+    device: torch.device,
 ) -> TrainResult:
     with seeded(config.seed) as gen:  # the caller's RNG state comes back after
-        model = build_model(config, dim=data.shape[1])
-        x_all = torch.from_numpy(data)
+        model = build_model(config, dim=data.shape[1]).to(device)
+        x_all = torch.from_numpy(data).to(device)
+        labels_dev = None if label_tensor is None else label_tensor.to(device)
         snapshots: list[Snapshot] = []
 
         def step_loss(step: int) -> StepLoss:
             index = torch.randint(0, len(x_all), (config.batch_size,), generator=gen)
             batch_labels = None
-            if label_tensor is not None:
+            if labels_dev is not None:
                 drop = torch.rand(config.batch_size, generator=gen) < config.label_dropout
-                batch_labels = torch.where(drop, -1, label_tensor[index])
-            return StepLoss(diffusion_loss(model, x_all[index], generator=gen, labels=batch_labels))
+                batch_labels = torch.where(drop.to(device), -1, labels_dev[index.to(device)])
+            return StepLoss(diffusion_loss(model, x_all[index.to(device)], generator=gen,
+                                           labels=batch_labels))
 
         def on_step(done: int, value: float, ema: nn.Module) -> None:
             if snapshot_every and (done % snapshot_every == 0 or done == config.steps):
@@ -383,5 +394,5 @@ def _train_loop(
             postfix=lambda row: {"loss": f"{row[0]:.4f}"}, postfix_every=200,
         )
         run = run_loop(model, step_loss, settings, on_step=on_step, progress=progress)
-    trained = cast(DiffusionModel, run.model)
+    trained = cast(DiffusionModel, run.model.to("cpu"))
     return TrainResult(trained.eval(), run.losses, run.seconds, config, snapshots)
