@@ -54,7 +54,9 @@ demo: install
 
 test: install-test
 	$(VENV)/bin/ruff check manim_diffusion tests scenes benchmarks examples media
-	$(VENV)/bin/mypy
+	@# mypy's worker processes can fail to start on a loaded machine ("Failed to establish
+	@# connection with worker"): then the check runs again in one process.
+	$(VENV)/bin/mypy || MYPY_NUM_WORKERS=0 $(VENV)/bin/mypy
 	OMP_WAIT_POLICY=PASSIVE $(PYTHON) -m pytest -q -n $(TEST_WORKERS) --dist worksteal \
 		--hypothesis-profile=ci --durations=15
 
