@@ -310,89 +310,11 @@ def test_the_deck_is_also_a_manim_slides_presentation(tmp_path: Path) -> None:
 
 # --- the deck in a real headless browser ------------------------------------------------
 
-class DevTools:
-    """The smallest Chrome DevTools protocol client: one page, over a stdlib websocket."""
-
-    def __init__(self, ws_url: str) -> None:
-        import base64
-        import os
-        import socket
-        from urllib.parse import urlparse
-
-        url = urlparse(ws_url)
-        self.sock = socket.create_connection((url.hostname, url.port), timeout=20)
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall((f"GET {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\n"
-                           "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                           f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-                           ).encode())
-        reply = b""
-        while b"\r\n\r\n" not in reply:
-            reply += self.sock.recv(4096)
-        assert b" 101 " in reply.split(b"\r\n")[0], reply[:200]
-        self.buffer = reply.split(b"\r\n\r\n", 1)[1]
-        self.next_id = 0
-        self.events: list[dict] = []
-
-    def _read(self, n: int) -> bytes:
-        while len(self.buffer) < n:
-            chunk = self.sock.recv(1 << 16)
-            if not chunk:
-                raise ConnectionError("the browser closed the connection")
-            self.buffer += chunk
-        data, self.buffer = self.buffer[:n], self.buffer[n:]
-        return data
-
-    def _receive(self) -> dict:
-        payload = b""
-        while True:
-            head = self._read(2)
-            size = head[1] & 0x7F
-            if size == 126:
-                size = int.from_bytes(self._read(2), "big")
-            elif size == 127:
-                size = int.from_bytes(self._read(8), "big")
-            payload += self._read(size)
-            if head[0] & 0x80:  # FIN
-                return json.loads(payload)
-
-    def call(self, method: str, **params_: object) -> dict:
-        import os
-
-        self.next_id += 1
-        data = json.dumps({"id": self.next_id, "method": method, "params": params_}).encode()
-        size = len(data)
-        header = bytes([0x81])
-        if size < 126:
-            header += bytes([0x80 | size])
-        elif size < 1 << 16:
-            header += bytes([0x80 | 126]) + size.to_bytes(2, "big")
-        else:
-            header += bytes([0x80 | 127]) + size.to_bytes(8, "big")
-        mask = os.urandom(4)
-        self.sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
-        while True:
-            message = self._receive()
-            if message.get("id") == self.next_id:
-                assert "error" not in message, message
-                return message["result"]
-            self.events.append(message)
-
-    def evaluate(self, expression: str) -> object:
-        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
-        return result["result"].get("value")
-
-    def wait_for(self, expression: str, timeout: float = 20) -> None:
-        end = time.monotonic() + timeout
-        while not self.evaluate(expression):
-            if time.monotonic() > end:
-                raise AssertionError(f"timed out waiting for {expression}")
-            time.sleep(0.1)
-
-    def key(self, key: str, code: str, key_code: int, text: str = "") -> None:
-        for kind in ("keyDown", "keyUp"):
-            self.call("Input.dispatchKeyEvent", type=kind, key=key, code=code,
-                      windowsVirtualKeyCode=key_code, text=text if kind == "keyDown" else "")
+#: How Debian's chromium runs here: no sandbox as root, no GPU, and none of its own
+#: network traffic (updates, sync, QUIC), so nothing but the deck's own requests is made.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
 
 
 def _chromium() -> str | None:
@@ -406,85 +328,74 @@ def _chromium() -> str | None:
 @pytest.mark.skipif(_chromium() is None, reason="needs a chromium binary (Debian: apt-get "
                     "install -y chromium) to test the deck in a real browser")
 def test_the_deck_plays_in_a_headless_browser(tmp_path: Path) -> None:
-    import subprocess
-    import threading
-    import urllib.request
-
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="needs playwright (pip install -e '.[test]') to drive "
+        "chromium; no browser download is needed, it runs the system's chromium")
     talk = load_talk(tiny_talk(tmp_path, (1.0, 2.0)))
     results = render_talk(talk, "preview", cache_dir=tmp_path / "cache")
     index = write_deck(talk, results, tmp_path / "deck")
-    browser = subprocess.Popen(
-        [_chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--autoplay-policy=no-user-gesture-required", "--remote-debugging-port=0",
-         f"--user-data-dir={tmp_path / 'profile'}", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        port = None
-        for line in browser.stderr:
-            match = re.search(r"DevTools listening on ws://[^:]+:(\d+)/", line)
-            if match:
-                port = int(match.group(1))
-                break
-        assert port, "chromium did not start its DevTools server"
-        # Keep reading its log so that a full pipe never blocks it.
-        threading.Thread(target=browser.stderr.read, daemon=True).start()
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
-            page = next(t for t in json.load(r) if t["type"] == "page")
-        tools = DevTools(page["webSocketDebuggerUrl"])
-        tools.call("Network.enable")
-        tools.call("Page.enable")
-        tools.call("Page.navigate", url=index.as_uri())
-        tools.wait_for("window.deck !== undefined")
-        # The first section plays.
-        tools.wait_for("deck.video.currentTime > 0.05 && deck.video.readyState >= 2")
-        assert tools.evaluate("deck.video.src").endswith("videos/01_00.mp4")
-        assert tools.evaluate("deck.video.loop") is True  # slide 1 loops
-        assert "slide 1/2" in tools.evaluate("document.getElementById('counter').textContent")
-        # The right arrow advances to the next section.
-        tools.key("ArrowRight", "ArrowRight", 39)
-        tools.wait_for("deck.index === 1")
-        assert tools.evaluate("deck.video.src").endswith("videos/01_01.mp4")
-        assert "section 2/2" in tools.evaluate(
-            "document.getElementById('counter').textContent")
-        tools.key("ArrowRight", "ArrowRight", 39)
-        tools.wait_for("deck.index === 2 && deck.video.loop === false")
-        tools.key("ArrowLeft", "ArrowLeft", 37)
-        tools.wait_for("deck.index === 1")
-        # n shows the speaker notes.
-        shown = "getComputedStyle(document.getElementById('notes')).display !== 'none'"
-        assert tools.evaluate(shown) is False
-        tools.key("n", "KeyN", 78, text="n")
-        tools.wait_for(shown)
-        assert "notes of tiny 0" in tools.evaluate("document.getElementById('notes').innerText")
-        # w opens the notes in a second window, which follows the deck and drives it.
-        tools.key("w", "KeyW", 87, text="w")
-        tools.wait_for("deck.notesWindow !== null")
-        notes_page = None
-        for _ in range(100):
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
-                notes_page = next((t for t in json.load(r) if t["url"].endswith("notes.html")),
-                                  None)
-            if notes_page:
-                break
-            time.sleep(0.1)
-        assert notes_page, "w did not open notes.html"
-        notes = DevTools(notes_page["webSocketDebuggerUrl"])
-        text = "document.getElementById('notes').textContent"
-        notes.wait_for(f"{text}.includes('notes of tiny 0')")
-        assert "section 2/2" in notes.evaluate("document.getElementById('counter').textContent")
-        assert notes.evaluate("document.getElementById('next').textContent").startswith("Tiny 1")
-        notes.key("ArrowRight", "ArrowRight", 39)
-        tools.wait_for("deck.index === 2")
-        notes.wait_for(f"{text}.includes('notes of tiny 1')")
-        tools.key("ArrowLeft", "ArrowLeft", 37)
-        notes.wait_for(f"{text}.includes('notes of tiny 0')")
-        # Nothing was fetched from the network.
-        urls = [e["params"]["request"]["url"] for e in tools.events
-                if e.get("method") == "Network.requestWillBeSent"]
-        assert urls and all(u.startswith(("file://", "data:")) for u in urls), urls
-    finally:
-        browser.terminate()
-        browser.wait(timeout=10)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        try:
+            _drive_the_deck(browser.new_context(), index)
+        finally:
+            browser.close()
+
+
+def _drive_the_deck(context, index: Path) -> None:  # noqa: ANN001 (a playwright context)
+    urls: list[str] = []
+    context.on("request", lambda request: urls.append(request.url))
+    deck = context.new_page()
+    deck.set_default_timeout(20_000)
+    deck.goto(index.as_uri())
+    deck.wait_for_function("window.deck !== undefined")
+    # The first section plays.
+    deck.wait_for_function("deck.video.currentTime > 0.05 && deck.video.readyState >= 2")
+    assert deck.evaluate("deck.video.src").endswith("videos/01_00.mp4")
+    assert deck.evaluate("deck.video.loop") is True  # slide 1 loops
+    assert "slide 1/2" in deck.text_content("#counter")
+    # The right arrow advances to the next section.
+    deck.keyboard.press("ArrowRight")
+    deck.wait_for_function("deck.index === 1")
+    assert deck.evaluate("deck.video.src").endswith("videos/01_01.mp4")
+    assert "section 2/2" in deck.text_content("#counter")
+    deck.keyboard.press("ArrowRight")
+    deck.wait_for_function("deck.index === 2 && deck.video.loop === false")
+    assert deck.evaluate("deck.video.src").endswith("videos/02_00.mp4")
+    deck.keyboard.press("ArrowLeft")
+    deck.wait_for_function("deck.index === 1")
+    # n shows the speaker notes over the video.
+    assert not deck.is_visible("#notes")
+    deck.keyboard.press("n")
+    deck.wait_for_selector("#notes", state="visible")
+    assert "notes of tiny 0" in deck.inner_text("#notes")
+    # w opens the notes in a second window: the current slide's notes, then they follow
+    # the deck, and the window's own arrow keys drive the deck.
+    with context.expect_page() as opened:
+        deck.keyboard.press("w")
+    notes = opened.value
+    notes.set_default_timeout(20_000)
+    assert notes.url.endswith("/deck/notes.html")
+    notes.wait_for_function("document.getElementById('notes').textContent"
+                            ".includes('notes of tiny 0')")
+    assert notes.text_content("#title") == "Tiny 0"
+    assert "section 2/2" in notes.text_content("#counter")
+    assert notes.text_content("#next").startswith("Tiny 1")
+    notes.keyboard.press("ArrowRight")
+    deck.wait_for_function("deck.index === 2")
+    notes.wait_for_function("document.getElementById('notes').textContent"
+                            ".includes('notes of tiny 1')")
+    assert notes.text_content("#title") == "Tiny 1"
+    assert "notes of tiny 1" in deck.inner_text("#notes")  # the overlay followed too
+    deck.keyboard.press("ArrowLeft")
+    notes.wait_for_function("document.getElementById('notes').textContent"
+                            ".includes('notes of tiny 0')")
+    deck.wait_for_function("deck.index === 1")
+    # Every request, from both windows, stayed on file:// (the page, notes.html and the
+    # section videos); nothing was fetched from the network.
+    assert all(u.startswith(("file://", "data:", "blob:")) for u in urls), urls
+    fetched = {u.rsplit("/deck/", 1)[-1] for u in urls}
+    assert {"index.html", "notes.html", "videos/01_00.mp4", "videos/02_00.mp4"} <= fetched, urls
 
 
 def test_the_cache_key_covers_the_library_sources(monkeypatch) -> None:

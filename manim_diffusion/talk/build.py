@@ -12,11 +12,11 @@ from .progress import SlideProgress
 from .render import SlideResult, render_talk
 from .script import Talk, load_talk
 
-__all__ = ["DeckBuild", "SlidesFailed", "build_deck"]
+__all__ = ["DeckBuild", "SlidesFailed", "build_deck", "render_slides"]
 
 
 class SlidesFailed(RuntimeError):
-    """Some slides did not render, so the deck was not written; ``failed`` says why."""
+    """Some slides did not render, so nothing was written; ``failed`` says why."""
 
     def __init__(self, message: str, failed: list[SlideResult]) -> None:
         super().__init__(message)
@@ -63,16 +63,43 @@ def build_deck(talk_file: Path, mode: str, *, out: Path | None = None,
     talk = load_talk(talk_file)
     out = out or Path("media") / "talks" / talk_file.stem
     check_out_dir(out)
+    results = render_slides(talk, mode, cache_dir=cache_dir, jobs=jobs, echo=echo)
+    rendered = sum(1 for r in results if not r.cached)
+    index = write_deck(talk, results, out)
+    return DeckBuild(talk, out, index, rendered, len(results) - rendered,
+                     time.perf_counter() - start)
+
+
+def render_slides(talk: Talk, mode: str, *, cache_dir: Path | None = None,
+                  jobs: int | None = None, echo: Callable[[str], None] = print,
+                  writes: str = "deck") -> list[SlideResult]:
+    """Render every slide of ``talk`` (the cache first), with a progress bar per slide.
+
+    Parameters
+    ----------
+    talk
+        The loaded talk script.
+    mode
+        ``"preview"`` (480p15) or ``"build"`` (1080p60).
+    cache_dir, jobs, echo
+        As for :func:`build_deck`.
+    writes
+        What is not written when a slide fails (for the message): "deck", "handout".
+
+    Returns
+    -------
+    list[SlideResult]
+        Every slide, rendered; SlidesFailed if any did not render.
+    """
+    start = time.perf_counter()
     total = len(talk.slides)
     echo(f"{talk.title}: {total} slides, {mode} quality")
     with SlideProgress(total, echo=echo) as bars:
         results = render_talk(talk, mode, cache_dir=cache_dir, jobs=jobs, on_start=bars.start,
                               on_progress=bars.update, on_done=bars.done)
     failed = [r for r in results if not r.ok]
-    rendered = sum(1 for r in results if r.ok and not r.cached)
     if failed:
         raise SlidesFailed(
             f"{len(failed)} of {total} slides failed after {time.perf_counter() - start:.1f} s; "
-            "the deck was not written", failed)
-    index = write_deck(talk, results, out)
-    return DeckBuild(talk, out, index, rendered, total - rendered, time.perf_counter() - start)
+            f"the {writes} was not written", failed)
+    return results
