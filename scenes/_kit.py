@@ -7,14 +7,46 @@ place and pace, given to :class:`Narrator`; the kit only does the fading.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from manim import GREY_B, Animation, Axes, Scene, Text
 
 from manim_diffusion.mobjects import FadeInPlace, FadeOutPlace
 
-__all__ = ["Narrator", "faint_axes"]
+__all__ = ["LAYOUT_REPORT_ENV", "Narrator", "faint_axes", "report_layout"]
+
+#: Set to a file path, every scene rendered in this process checks its layout at the end
+#: of each section (:func:`~manim_diffusion.mobjects.layout.watch_layout`) and writes the
+#: problems there as a JSON list: the scene tests read it from their own renders.
+LAYOUT_REPORT_ENV = "MANIM_DIFFUSION_LAYOUT_REPORT"
+
+
+def report_layout(path: str | os.PathLike[str]) -> None:
+    """Make every ``Scene`` rendered from now on write its layout problems to ``path``."""
+    from manim_diffusion.mobjects.layout import watch_layout
+
+    setup = Scene.setup
+
+    def checked_setup(scene: Scene) -> None:
+        setup(scene)
+        problems = watch_layout(scene)
+        construct = scene.construct
+
+        def construct_and_report() -> None:
+            construct()
+            Path(path).write_text(json.dumps([str(p) for p in problems]), encoding="utf-8")
+
+        scene.construct = construct_and_report  # type: ignore[method-assign]
+
+    Scene.setup = checked_setup  # type: ignore[method-assign]
+
+
+if os.environ.get(LAYOUT_REPORT_ENV):
+    report_layout(os.environ[LAYOUT_REPORT_ENV])
 
 
 def faint_axes(extent: float, length: float, opacity: float = 0.25, **axis_config: Any) -> Axes:

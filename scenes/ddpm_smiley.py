@@ -57,7 +57,7 @@ class DDPMSmiley(Scene):
                                   tail_length=0.35, stroke_width=1.8, stroke_opacity=0.9,
                                   head_radius=0.06)
         bar = TimeBar(time=t, trajectory=trajectory, length=5.0)
-        bar.next_to(axes, RIGHT, buff=0.6).shift(2.0 * DOWN)
+        bar.next_to(axes, RIGHT, buff=0.45).shift(2.0 * DOWN)
 
         narrator = Narrator(self, lambda words: words.next_to(bar, UP, buff=1.2).align_to(
             bar, LEFT), font_size=24)

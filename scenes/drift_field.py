@@ -71,7 +71,7 @@ class DriftFieldScene(Scene):
         cloud = DistributionCloud(trajectory, time=t, axes=axes, radius=0.026,
                                   color=ManimColor(p["color"]), opacity=0.75)
         bar = TimeBar(time=t, trajectory=trajectory, length=5.0)
-        bar.next_to(axes, RIGHT, buff=0.6).shift(2.0 * DOWN)
+        bar.next_to(axes, RIGHT, buff=0.45).shift(2.0 * DOWN)
 
         narrator = Narrator(self, lambda words: words.next_to(bar, UP, buff=1.0).align_to(
             bar, LEFT), font_size=24, run_time=0.5)
@@ -112,7 +112,7 @@ class DriftFieldScene(Scene):
         note = Text("red: learned and exact differ, between\nthe blobs where no data lies",
                     font_size=18, color=GREY_B).next_to(right, DOWN, buff=0.12)
         note.align_to(right, RIGHT)
-        bar2 = TimeBar(time=s, length=4.2).to_edge(DOWN, buff=0.2).shift(3.4 * LEFT)
+        bar2 = TimeBar(time=s, length=4.2).to_edge(DOWN, buff=0.25).shift(3.4 * LEFT)
         self.play(FadeIn(Group(left, right, error, exact_field, learned_field, heads, note,
                                bar2)), run_time=1.0)
         self.play(s.animate.set_value(0.2), run_time=2.0, rate_func=smooth)

@@ -108,7 +108,7 @@ class FlowVsDiffusion(Scene):
         t = ValueTracker(0.0)
 
         title = Text("Diffusion against flow matching: one noise, three paths to data",
-                     font_size=30).to_edge(UP, buff=0.2)
+                     font_size=30).to_edge(UP, buff=0.25)
         panels, tracers, starts, chords, verdicts = (VGroup() for _ in range(5))
         clouds = Group()  # the clouds are image mobjects
         for k, ((_, _, _, every, label, subtitle, colour), traj) in enumerate(

@@ -122,7 +122,7 @@ class Guidance(Scene):
 
         t = ValueTracker(0.0)
         title = Text(f"Classifier-free guidance: same noise, all asking for class {asked}",
-                     font_size=30).to_edge(UP, buff=0.18)
+                     font_size=28).to_edge(UP, buff=0.25)
 
         # ---- the grid of panels: axes, frame, class contours
         grid_left = -0.5 * (4 * PANEL_SIZE + 3 * PANEL_GAP) + 0.9

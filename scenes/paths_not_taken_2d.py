@@ -60,7 +60,7 @@ class PathsNotTaken2D(Scene):
         tree = BranchingTree(tree_data, time=t, axes=axes, trunk_width=4.0, stroke_width=1.8,
                              stroke_opacity=0.8, head_radius=0.06, thin=THIN)
         bar = TimeBar(time=t, trajectory=tree_data.trunk, length=5.0, font_size=20)
-        bar.next_to(axes, RIGHT, buff=0.8).to_edge(UP, buff=1.2)
+        bar.next_to(axes, RIGHT, buff=0.7).to_edge(UP, buff=1.2)
         plot = SpreadPlot(tree_data, curve=curve, width=4.2, height=2.3, font_size=18)
         plot.next_to(axes, RIGHT, buff=1.1).to_edge(DOWN, buff=0.45)
 

@@ -38,7 +38,6 @@ from manim import (
     Text,
     ValueTracker,
     VGroup,
-    VMobject,
     Write,
     smooth,
 )
@@ -55,6 +54,7 @@ from manim_diffusion import (
 )
 from manim_diffusion.analysis.evaluate import EVAL_DATA_SEED
 from manim_diffusion.mobjects import FadeInPlace
+from manim_diffusion.mobjects.renderer import VPath
 from manim_diffusion.talk import params
 
 MODEL = "smiley_ddpm"
@@ -117,7 +117,7 @@ class SamplerZoo(Scene):
         t = ValueTracker(0.0)
 
         title = Text("Sampler zoo: one model, the same noise, five samplers",
-                     font_size=30).to_edge(UP, buff=0.2)
+                     font_size=30).to_edge(UP, buff=0.25)
 
         # ---- five sampler panels, a 3 + 2 grid on the left
         centres = [(-5.45, 1.5), (-2.7, 1.5), (0.05, 1.5), (-5.45, -1.75), (-2.7, -1.75)]
@@ -139,7 +139,7 @@ class SamplerZoo(Scene):
                                             color=WHITE, head_radius=0.03))
 
         bar = TimeBar(time=t, length=5.2, font_size=18)
-        bar.move_to([-2.7, -3.55, 0])
+        bar.move_to([-2.7, -3.45, 0])
 
         narrator = Narrator(  # in the free sixth cell of the grid
             self, lambda words: words.move_to([0.0, -1.45, 0], aligned_edge=LEFT).shift(
@@ -183,7 +183,7 @@ class SamplerZoo(Scene):
         axes = Axes(x_range=[0, LOG_NFE[1] - x0, 1], y_range=[0, LOG_ED[1] - y0, 1],
                     x_length=4.25, y_length=4.5, tips=False,
                     axis_config={"include_ticks": False, "stroke_width": 2, "color": GREY_B})
-        axes.move_to([4.8, 0.45, 0])
+        axes.move_to([4.7, 0.45, 0])
 
         def at(log_nfe: float, log_ed: float) -> np.ndarray:
             return axes.c2p(log_nfe - x0, log_ed - y0)
@@ -229,7 +229,7 @@ class SamplerZoo(Scene):
         colours = {name: colour for name, _, _, colour in PANELS}
         for i, (name, rows) in enumerate(sweep.items()):
             pts = [at(np.log10(nfe), np.log10(ed)) for nfe, ed in rows]
-            curves[name] = VMobject(stroke_color=colours[name], stroke_width=2.5)
+            curves[name] = VPath(stroke_color=colours[name], stroke_width=2.5)
             curves[name].set_points_as_corners(pts)
             dots[name] = VGroup(*[Dot(p, radius=0.04, color=colours[name]) for p in pts])
             k = SWEEP[name].index(panel_steps[name])

@@ -99,7 +99,7 @@ class WarpedGridScene(Scene):
         maps, runs = make_maps(p)
         t = ValueTracker(0.0)
         title = Text("The flow map: one grid of noise, carried to the data",
-                     font_size=28).to_edge(UP, buff=0.18)
+                     font_size=28).to_edge(UP, buff=0.25)
         panels, plain, coloured = VGroup(), VGroup(), VGroup()
         clouds = Group()
         for k, ((_, _, name, subtitle, colour), fm, run) in enumerate(
@@ -115,7 +115,7 @@ class WarpedGridScene(Scene):
         legend = coloured[0].stretch_legend(length=3.6, font_size=16)
         legend.move_to([3.45, -2.72, 0])
 
-        narrator = Narrator(self, lambda words: words.move_to([0, -3.6, 0]), font_size=18)
+        narrator = Narrator(self, lambda words: words.move_to([0, -3.45, 0]), font_size=18)
         words = narrator.first(f"A {p['n_lines']} x {p['n_lines']} grid of lines in the noise "
                                "at t = 0: the same grid in both panels")
         self.next_section("grid")

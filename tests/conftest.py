@@ -34,6 +34,21 @@ settings.register_profile("dev", max_examples=30, deadline=None, print_blob=True
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Each pytest worker writes manim's Text SVGs in its own folder.
+
+    manim caches a Text as media/texts/<hash>.svg and deletes a temporary copy after
+    reading it; two workers building the same label at once raced on that copy
+    (FileNotFoundError in ``svg_mobject.generate_mobject``).
+    """
+    import tempfile
+
+    from manim import config as manim_config
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    manim_config.text_dir = tempfile.mkdtemp(prefix=f"manim-texts-{worker}-")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Options that manim's ``frames_comparison`` reads."""
     parser.addoption(

@@ -20,6 +20,7 @@ from manim_diffusion.talk.script import scene_defaults
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scenes"))
+from _kit import LAYOUT_REPORT_ENV  # noqa: E402
 from catalogue import SCENES, SCENES_DIR, render_command  # noqa: E402
 
 #: Options of the slow section renders, on top of -ql (480p): 1 frame per second
@@ -50,7 +51,8 @@ def render_sections(
     """
     cmd = render_command(file, scene, tmp_path, sections=True, options=SECTION_RENDER)
     assert cmd[1:3] == ["-m", "manim"], cmd
-    env = {PARAMS_ENV: json.dumps(TEST_PARAMS.get(scene, {}))}
+    env = {PARAMS_ENV: json.dumps(TEST_PARAMS.get(scene, {})),
+           LAYOUT_REPORT_ENV: str(tmp_path / "layout.json")}
     done = server.run(cmd[3:], env=env, log=tmp_path / "manim.log")
     assert done.returncode == 0, done.stderr[-2000:]
     indexes = list(tmp_path.rglob(f"sections/{scene}.json"))
@@ -120,6 +122,10 @@ def test_scene_renders_its_sections_and_shows_its_result(
     manim_server: ManimServer, tmp_path: Path, file: str, scene: str
 ) -> None:
     sections, folder = render_sections(manim_server, tmp_path, file, scene)
+    # what a viewer sees: at the end of each section every text and plot is SAFE_MARGIN
+    # inside the frame and no two labels overlap (manim_diffusion.mobjects.layout)
+    problems = json.loads((tmp_path / "layout.json").read_text(encoding="utf-8"))
+    assert not problems, "\n".join(problems)
     # every section a talk steps through, named as the docstring says (a play before
     # the first next_section would add an "autocreated" one)
     assert [s["name"] for s in sections] == documented(file)[1]
