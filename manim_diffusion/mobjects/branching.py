@@ -22,12 +22,12 @@ from manim import (
     Text,
     ValueTracker,
     VGroup,
-    VMobject,
 )
 
 from ..core.trajectory import Trajectory
 from .base import TimeDriven
 from .palettes import BRANCH_PALETTE
+from .renderer import VPath
 from .tracer import polylines_to_beziers
 
 __all__ = ["BRANCH_PALETTE", "BranchingTree", "SpreadPlot"]
@@ -167,14 +167,14 @@ class BranchingTree(TimeDriven, VGroup):
                       stroke_opacity: float) -> None:
         """The branches' and the trunk's strokes and discs (empty until refreshed)."""
         self.branch_strokes = VGroup(*(
-            VMobject(stroke_color=c, stroke_width=stroke_width, stroke_opacity=stroke_opacity,
+            VPath(stroke_color=c, stroke_width=stroke_width, stroke_opacity=stroke_opacity,
                      fill_opacity=0) for c in self.colors))
-        self.trunk_stroke = VMobject(stroke_color=self.trunk_color, stroke_width=trunk_width,
+        self.trunk_stroke = VPath(stroke_color=self.trunk_color, stroke_width=trunk_width,
                                      fill_opacity=0)
         self.branch_discs = VGroup(*(
-            VMobject(fill_color=c, fill_opacity=1.0, stroke_color=c, stroke_width=0)
+            VPath(fill_color=c, fill_opacity=1.0, stroke_color=c, stroke_width=0)
             for c in self.colors))
-        self.trunk_disc = VMobject(fill_color=self.trunk_color, fill_opacity=1.0,
+        self.trunk_disc = VPath(fill_color=self.trunk_color, fill_opacity=1.0,
                                    stroke_width=0)
         self.add(self.branch_strokes, self.trunk_stroke, self.branch_discs, self.trunk_disc)
 
@@ -336,7 +336,7 @@ class SpreadPlot(VGroup):
         self.x_label.set_x(self.axes.c2p(0.5, 0)[0])
         self.y_label = Text(y_label, font_size=font_size, color=GREY_B)
         self.y_label.next_to(self.axes, UP, buff=0.15 * unit).align_to(self.tick_labels, LEFT)
-        self.curve = VMobject(stroke_color=GREY_B, stroke_width=2.0 * unit, stroke_opacity=0.8,
+        self.curve = VPath(stroke_color=GREY_B, stroke_width=2.0 * unit, stroke_opacity=0.8,
                               fill_opacity=0)
         if len(cx) > 1:
             pts = np.array([self.axes.c2p(x, min(y, self.y_max)) for x, y in zip(cx, cy,

@@ -16,12 +16,12 @@ from manim import (
     ValueTracker,
     config,
 )
-from manim.mobject.types.image_mobject import AbstractImageMobject
 from PIL.Image import Resampling
 
 from ..core.trajectory import Trajectory
 from .base import TimeDriven
 from .palettes import DEFAULT_PALETTE
+from .renderer import ImageLayer
 from .shared import Shared
 from .sources import as_trajectory
 
@@ -164,7 +164,7 @@ def _to_rgb255(color: ParsableManimColor) -> np.ndarray:
     return (np.asarray(ManimColor.parse(color).to_rgb(), dtype=np.float32) * 255.0).round()
 
 
-class DistributionCloud(TimeDriven, AbstractImageMobject):
+class DistributionCloud(TimeDriven, ImageLayer):
     """Thousands of samples of a distribution as anti-aliased discs, moving with time.
 
     The points are splatted with numpy into one RGBA image per frame, covering the
@@ -378,7 +378,7 @@ class DistributionCloud(TimeDriven, AbstractImageMobject):
         self._rgb = np.clip(rgb, 0, 255).astype(np.float32)
         return self._restyled()
 
-    def set_opacity(self, opacity: float) -> DistributionCloud:
+    def set_opacity(self, opacity: float, recurse: bool = True) -> DistributionCloud:
         """Set the opacity of one disc (0 hides the cloud)."""
         self.opacity = float(np.clip(opacity, 0.0, 1.0))
         return self._restyled()

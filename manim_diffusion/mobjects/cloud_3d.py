@@ -11,6 +11,7 @@ from manim.camera.three_d_camera import ThreeDCamera
 
 from ..core.trajectory import Trajectory
 from .cloud import DistributionCloud, splat_discs
+from .renderer import is_opengl
 from .shared import Shared
 
 __all__ = ["Cloud3D", "camera_pixels", "check_three_d_camera"]
@@ -21,6 +22,9 @@ _NEAR_WEIGHT = 4.0
 
 def check_three_d_camera(camera: object, what: str) -> ThreeDCamera:
     """``camera`` if it is a ``ThreeDScene``'s camera; else a ``TypeError`` naming ``what``."""
+    if is_opengl():
+        raise TypeError(f"{what} projects through Cairo's ThreeDCamera, which the OpenGL "
+                        "renderer does not have: render this scene with --renderer=cairo")
     if not isinstance(camera, ThreeDCamera):
         raise TypeError(
             f"{what} projects 3D points through a ThreeDScene's camera: build it in a "

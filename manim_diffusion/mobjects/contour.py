@@ -15,13 +15,13 @@ from manim import (
     ParsableManimColor,
     ValueTracker,
     VGroup,
-    VMobject,
     color_gradient,
 )
 
 from ..analysis.kde import Grid, binned_kde, hdr_levels
 from ..core.trajectory import Trajectory
 from .base import TimeDriven
+from .renderer import VPath, segment_points
 from .sources import as_trajectory
 
 __all__ = ["ContourField"]
@@ -113,7 +113,7 @@ class ContourField(TimeDriven, VGroup):
         self.levels = np.zeros(n)
         self._key: tuple[Any, ...] | None = None
         for c in self.level_colors:
-            self.add(VMobject(stroke_color=c, stroke_width=stroke_width,
+            self.add(VPath(stroke_color=c, stroke_width=stroke_width,
                               stroke_opacity=stroke_opacity, fill_opacity=0))
         self._follow_updates()
 
@@ -174,8 +174,7 @@ class ContourField(TimeDriven, VGroup):
             if len(line) < 2:
                 continue
             v = self.data_map.to_3d(line)
-            p0, p1 = v[:-1], v[1:]
-            parts.append(np.stack([p0, (2 * p0 + p1) / 3, (p0 + 2 * p1) / 3, p1], axis=1))
+            parts.append(segment_points(v[:-1], v[1:]))
         if not parts:
             return np.zeros((0, 3))
-        return np.concatenate(parts).reshape(-1, 3)
+        return np.concatenate(parts)

@@ -19,7 +19,6 @@ from manim import (
     config,
 )
 from manim.camera.three_d_camera import ThreeDCamera
-from manim.mobject.types.image_mobject import AbstractImageMobject
 from PIL.Image import Resampling
 
 from ..analysis.kde import Grid
@@ -31,6 +30,7 @@ from .colormaps import colorize
 from .grid_density import GridDensity, density_extent
 from .palettes import INFERNO
 from .quad_paint import paint_quads, pixel_box
+from .renderer import ImageLayer, is_opengl
 from .shared import Shared
 from .sources import as_trajectory
 
@@ -40,7 +40,7 @@ __all__ = ["DensitySurface"]
 _LIGHT = 9 * DOWN + 7 * LEFT + 10 * OUT
 
 
-class DensitySurface(TimeDriven, AbstractImageMobject):
+class DensitySurface(TimeDriven, ImageLayer):
     """A density over a 2D plane drawn as a 3D surface, its height ``scale * p_t(x, y)``.
 
     The density is evaluated on the nodes of a ``resolution`` grid over ``extent`` (by
@@ -171,6 +171,10 @@ class DensitySurface(TimeDriven, AbstractImageMobject):
         else:
             self._set_time_source(1.0 if time is None else time)
         self._set_axes_map(axes)
+        if camera is not None and is_opengl():
+            raise TypeError("DensitySurface projects through Cairo's ThreeDCamera, which the "
+                            "OpenGL renderer does not have: render with --renderer=cairo, "
+                            "or pass camera=None for the view from above")
         if camera is not None and not isinstance(camera, ThreeDCamera):
             raise TypeError(f"camera must be a ThreeDScene's camera (self.camera, Cairo "
                             f"renderer) or None in a plain Scene, got {type(camera).__name__}")
@@ -317,7 +321,7 @@ class DensitySurface(TimeDriven, AbstractImageMobject):
         return out
 
     # --------------------------------------------------------------- style
-    def set_opacity(self, opacity: float) -> DensitySurface:
+    def set_opacity(self, opacity: float, recurse: bool = True) -> DensitySurface:
         """Set the opacity of the whole surface (0 hides it)."""
         self.opacity = float(np.clip(opacity, 0.0, 1.0))
         self._style_version += 1  # drawn when the camera next asks

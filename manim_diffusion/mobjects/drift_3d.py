@@ -15,7 +15,6 @@ from manim import (
     ThreeDAxes,
     ValueTracker,
     VGroup,
-    VMobject,
 )
 from manim.camera.three_d_camera import ThreeDCamera
 
@@ -24,6 +23,7 @@ from ..core.model import Predictor
 from .base import TimeDriven
 from .cloud_3d import check_three_d_camera
 from .drift_field import arrow_lengths, set_arrow_bands
+from .renderer import VPath
 from .shared import Shared
 
 __all__ = ["DriftField3D", "facing_arrows"]
@@ -137,7 +137,7 @@ class DriftField3D(TimeDriven, VGroup):
         self._key: tuple[Any, ...] | None = None
         self._cache: tuple[float, np.ndarray, float] | None = None
         for c in colors:
-            self.add(VMobject(stroke_color=ManimColor.parse(c), stroke_width=stroke_width,
+            self.add(VPath(stroke_color=ManimColor.parse(c), stroke_width=stroke_width,
                               stroke_opacity=stroke_opacity, fill_opacity=0))
         self._follow_updates()
 

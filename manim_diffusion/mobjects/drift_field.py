@@ -24,6 +24,7 @@ from .base import TimeDriven
 from .colormaps import colorize
 from .grid_image import GridImage
 from .palettes import ERROR_COLORS
+from .renderer import VPath
 from .tracer import polylines_to_beziers
 
 __all__ = [
@@ -167,7 +168,7 @@ class DriftField(TimeDriven, VGroup):
         self._key: tuple | None = None
         self._cache: tuple[float, np.ndarray, float] | None = None
         for c in self.colors:
-            self.add(VMobject(stroke_color=c, stroke_width=stroke_width,
+            self.add(VPath(stroke_color=c, stroke_width=stroke_width,
                               stroke_opacity=stroke_opacity, fill_opacity=0))
         self._follow_updates()
 

@@ -15,12 +15,21 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from manim import Animation, Mobject, VMobject
+from manim import Animation, Group, Mobject, VMobject
+from manim.mobject.opengl.opengl_vectorized_mobject import OpenGLVMobject
 
 __all__ = ["FadeInPlace", "FadeOutPlace"]
 
 #: The colour arrays of a VMobject that a fade scales (their last column is opacity).
 _RGBA_ATTRIBUTES = ("fill_rgbas", "stroke_rgbas", "background_stroke_rgbas")
+_OPENGL_RGBA_ATTRIBUTES = ("fill_rgba", "stroke_rgba")  # OpenGLVMobject's colour arrays
+
+
+def _rgba_attributes(m: object) -> tuple[str, ...]:
+    """The colour arrays of a vectorised mobject of either renderer (empty for others)."""
+    if isinstance(m, OpenGLVMobject):
+        return _OPENGL_RGBA_ATTRIBUTES
+    return _RGBA_ATTRIBUTES if isinstance(m, VMobject) else ()
 
 
 class _OpacityFade(Animation):
@@ -28,38 +37,39 @@ class _OpacityFade(Animation):
 
     def __init__(self, mobject: Mobject, start: float, end: float, **kwargs: Any) -> None:
         self._start, self._end = start, end
-        self._saved: list[tuple[VMobject, tuple[np.ndarray, ...]]] = []
+        self._saved: list[tuple[Any, tuple[str, ...], tuple[np.ndarray, ...]]] = []
         super().__init__(mobject, **kwargs)
 
     def create_starting_mobject(self) -> Mobject:
         # The fade keeps its own copies of the colour arrays: no copy of the mobject.
-        return Mobject()
+        return Group()  # a Group follows the renderer (a bare Mobject is Cairo's)
 
     def begin(self) -> None:
         self._saved = []
         for m in self.mobject.get_family():
-            if not isinstance(m, VMobject) and m.has_points():
+            names = _rgba_attributes(m)
+            if not names and m.has_points():
                 raise TypeError(
                     f"{type(self).__name__} fades vectorised mobjects (VMobject) only, and "
                     f"{type(m).__name__} is not one: use FadeIn / FadeOut for it"
                 )
-            if isinstance(m, VMobject):
-                arrays = tuple(np.array(getattr(m, name), dtype=float) for name in _RGBA_ATTRIBUTES)
-                self._saved.append((m, arrays))
+            if names:
+                arrays = tuple(np.array(getattr(m, name), dtype=float) for name in names)
+                self._saved.append((m, names, arrays))
         super().begin()
 
     def interpolate_mobject(self, alpha: float) -> None:
         a = self.rate_func(alpha)
         scale = (1.0 - a) * self._start + a * self._end
-        for m, arrays in self._saved:
-            for name, saved in zip(_RGBA_ATTRIBUTES, arrays, strict=True):
+        for m, names, arrays in self._saved:
+            for name, saved in zip(names, arrays, strict=True):
                 scaled = saved.copy()
                 scaled[:, 3] *= scale
                 setattr(m, name, scaled)
 
     def _restore(self) -> None:
-        for m, arrays in self._saved:
-            for name, saved in zip(_RGBA_ATTRIBUTES, arrays, strict=True):
+        for m, names, arrays in self._saved:
+            for name, saved in zip(names, arrays, strict=True):
                 setattr(m, name, saved.copy())
 
 

@@ -17,7 +17,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from manim import WHITE, ParsableManimColor, Text, VMobject
+from manim import WHITE, ParsableManimColor, Text
+
+from .renderer import VPath
 
 __all__ = ["GlyphCache", "LiveText"]
 
@@ -43,12 +45,13 @@ class GlyphCache:
         :save_last_frame:
 
         from manim_diffusion.mobjects import GlyphCache
+        from manim_diffusion.mobjects.renderer import VPath
 
         class GlyphCacheExample(Scene):
             def construct(self):
                 glyphs = GlyphCache(font_size=48)
                 rows = VGroup(*[
-                    VMobject(fill_color=WHITE, fill_opacity=1, stroke_width=0)
+                    VPath(fill_color=WHITE, fill_opacity=1, stroke_width=0)
                     .set_points(glyphs.outline(f"t = {t:.2f}"))
                     for t in (0.05, 0.27, 0.42, 0.76, 0.97)
                 ]).arrange(DOWN)
@@ -134,7 +137,7 @@ class GlyphCache:
         return self._outlines[s]
 
 
-class LiveText(VMobject):
+class LiveText(VPath):
     """A label whose text is read anew every frame, drawn from a :class:`GlyphCache`.
 
     Parameters

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from manim import CoordinateSystem, ParsableManimColor, config
-from manim.mobject.types.image_mobject import AbstractImageMobject
 from PIL.Image import Resampling
 
 from .base import FollowsAxes
@@ -14,10 +13,12 @@ from .base import FollowsAxes
 if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self from Python 3.11
 
+from .renderer import ImageLayer
+
 __all__ = ["GridImage"]
 
 
-class GridImage(FollowsAxes, AbstractImageMobject):
+class GridImage(FollowsAxes, ImageLayer):
     """An RGBA image, either pinned to a data box through axes or placed freely.
 
     With ``box`` (``(x0, x1, y0, y1)`` in data units) the image's corners follow the
@@ -138,7 +139,7 @@ class GridImage(FollowsAxes, AbstractImageMobject):
             self._shown = img
         return self._shown
 
-    def set_opacity(self, opacity: float) -> Self:
+    def set_opacity(self, opacity: float, recurse: bool = True) -> Self:
         """Scale the image's alpha (0 hides it)."""
         self.opacity = float(np.clip(opacity, 0.0, 1.0))
         self._shown = None

@@ -24,6 +24,7 @@ from manim import (
     ValueTracker,
     VMobject,
 )
+from manim.mobject.opengl.opengl_mobject import OpenGLMobject
 
 from ..core.trajectory import Trajectory
 from ..densities.langevin import LangevinRun
@@ -32,6 +33,7 @@ from .cloud import DistributionCloud
 from .colormaps import colorize
 from .grid_image import GridImage
 from .palettes import INFERNO
+from .renderer import VPath, segment_points
 from .shared import Shared
 from .tracer import TrajectoryTracer
 
@@ -53,8 +55,8 @@ def arrow_points(
     Returns
     -------
     tuple of np.ndarray
-        ``(shafts, tips)``: cubic Bezier points for one stroked and one filled
-        VMobject (four points per segment).
+        ``(shafts, tips)``: Bezier points for one stroked and one filled VMobject,
+        in the renderer's layout (four points a segment under Cairo, three under OpenGL).
     """
     vec = ends - starts
     length = np.linalg.norm(vec, axis=1)
@@ -75,9 +77,8 @@ def arrow_points(
 
 
 def _segments(p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
-    """Straight cubic segments ``p0 -> p1`` of shape ``(M, L, 3)`` as manim points."""
-    quads = np.stack([p0, (2 * p0 + p1) / 3, (p0 + 2 * p1) / 3, p1], axis=2)
-    return quads.reshape(-1, 3)
+    """Straight segments ``p0 -> p1`` of shape ``(M, L, 3)`` as the renderer's points."""
+    return segment_points(p0.reshape(-1, 3), p1.reshape(-1, 3))
 
 
 class LangevinWalker(TimeDriven, Group):
@@ -248,7 +249,7 @@ class LangevinWalker(TimeDriven, Group):
         self.heads: VMobject | None = None
         self._head_radius = 1.8 * radius if shown_radius is None else float(shown_radius)
         if len(self.shown):
-            self.heads = VMobject(fill_color=shown_color, fill_opacity=1.0, stroke_width=1.0,
+            self.heads = VPath(fill_color=shown_color, fill_opacity=1.0, stroke_width=1.0,
                                   stroke_color=shown_color)
             self.add(self.heads)
         self._unit_circle = Circle(radius=1.0).points.copy()
@@ -269,8 +270,8 @@ class LangevinWalker(TimeDriven, Group):
 
     @staticmethod
     def _arrow_pair(color: ParsableManimColor, stroke_width: float) -> tuple[VMobject, VMobject]:
-        shaft = VMobject(stroke_color=color, stroke_width=stroke_width, fill_opacity=0)
-        tip = VMobject(fill_color=color, fill_opacity=1.0, stroke_width=0)
+        shaft = VPath(stroke_color=color, stroke_width=stroke_width, fill_opacity=0)
+        tip = VPath(fill_color=color, fill_opacity=1.0, stroke_width=0)
         return shaft, tip
 
     def _make_histogram(self, cfg: dict[str, Any], axes: CoordinateSystem | None) -> Group:
@@ -312,7 +313,7 @@ class LangevinWalker(TimeDriven, Group):
         panel = Group(*parts)
         self._hist_image = image
         # every concrete CoordinateSystem (Axes, NumberPlane, ...) is a Mobject
-        anchor = axes if isinstance(axes, Mobject) else self.cloud
+        anchor = axes if isinstance(axes, Mobject | OpenGLMobject) else self.cloud
         panel.next_to(anchor, RIGHT, buff=buff)
         return panel
 

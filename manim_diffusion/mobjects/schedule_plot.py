@@ -27,6 +27,7 @@ from manim import (
 from ..core.schedules import Schedule, get_schedule
 from .base import TimeDriven
 from .palettes import SCHEDULE_COLORS
+from .renderer import VPath
 from .tracer import polylines_to_beziers
 
 __all__ = ["SchedulePlot", "CURVES"]
@@ -142,7 +143,7 @@ class SchedulePlot(TimeDriven, VGroup):
         for name in self.curve_names:
             ax = self.axes["snr" if name == "snr" else "top"]
             ts = np.linspace(0.0, 1.0, int(samples) + 1)
-            self.curves[name] = VMobject(stroke_color=self._colors[name],
+            self.curves[name] = VPath(stroke_color=self._colors[name],
                                          stroke_width=stroke_width, fill_opacity=0)
             self.curves[name].set_points(self._curve_points(name, ts, ax))
         self._make_legend()

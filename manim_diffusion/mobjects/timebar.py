@@ -26,6 +26,7 @@ from manim import (
 from ..core.trajectory import Trajectory
 from .base import TimeDriven
 from .glyphs import GlyphCache
+from .renderer import VPath
 
 __all__ = ["TimeBar"]
 
@@ -141,7 +142,7 @@ class TimeBar(TimeDriven, VGroup):
         return Text(s, font_size=self.font_size, color=self.label_color)
 
     def _label_mobject(self) -> VMobject:
-        return VMobject(fill_color=self.label_color, fill_opacity=1.0, stroke_width=0)
+        return VPath(fill_color=self.label_color, fill_opacity=1.0, stroke_width=0)
 
     def _outline(self, s: str) -> np.ndarray:
         """Bezier points of the text ``s`` centred at the origin, from the glyph cache."""

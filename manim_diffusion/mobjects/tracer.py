@@ -15,12 +15,12 @@ from manim import (
     ParsableManimColor,
     ValueTracker,
     VGroup,
-    VMobject,
 )
 
 from ..core.trajectory import Trajectory
 from .base import TimeDriven
 from .palettes import DEFAULT_PALETTE
+from .renderer import VPath, segment_points
 
 __all__ = ["TrajectoryTracer", "polylines_to_beziers"]
 
@@ -36,16 +36,15 @@ def polylines_to_beziers(vertices: np.ndarray) -> np.ndarray:
     Returns
     -------
     np.ndarray
-        Shape ``(K * 4, 3)``: four points per finite segment, path after path.
+        Shape ``(K * n, 3)``: the points of each finite segment, path after path, in
+        the renderer's layout (``n = 4`` cubic points under Cairo, 3 under OpenGL).
     """
     if len(vertices) < 2:
         return np.zeros((0, 3))
-    p0 = vertices[:-1].transpose(1, 0, 2)  # (M, L-1, 3)
-    p1 = vertices[1:].transpose(1, 0, 2)
-    quads = np.stack([p0, (2 * p0 + p1) / 3, (p0 + 2 * p1) / 3, p1], axis=2)
-    quads = quads.reshape(-1, 4, 3)
-    quads = quads[np.isfinite(quads).all(axis=(1, 2))]
-    return quads.reshape(-1, 3)
+    p0 = vertices[:-1].transpose(1, 0, 2).reshape(-1, 3)  # (M * (L-1), 3)
+    p1 = vertices[1:].transpose(1, 0, 2).reshape(-1, 3)
+    finite = np.isfinite(p0).all(axis=1) & np.isfinite(p1).all(axis=1)
+    return segment_points(p0[finite], p1[finite])
 
 
 class TrajectoryTracer(TimeDriven, VGroup):
@@ -150,10 +149,10 @@ class TrajectoryTracer(TimeDriven, VGroup):
         for rgb, _ in self._groups:
             for k in range(self.n_chunks):
                 opacity = stroke_opacity * (k + 1) / self.n_chunks
-                self.add(VMobject(stroke_color=rgb, stroke_width=stroke_width,
+                self.add(VPath(stroke_color=rgb, stroke_width=stroke_width,
                                   stroke_opacity=opacity, fill_opacity=0))
             if self.head_radius > 0:
-                self.add(VMobject(fill_color=rgb, fill_opacity=1.0, stroke_width=0))
+                self.add(VPath(fill_color=rgb, fill_opacity=1.0, stroke_width=0))
         self._follow_updates()
 
     @staticmethod

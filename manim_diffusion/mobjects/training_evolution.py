@@ -32,6 +32,7 @@ from manim import (
 from ..core.trajectory import Trajectory
 from .base import TimeDriven, TimeLike
 from .cloud import DistributionCloud
+from .renderer import VPath
 from .tracer import polylines_to_beziers
 
 __all__ = ["TrainingEvolution", "smooth_losses", "log_ticks"]
@@ -72,7 +73,7 @@ def log_ticks(low: float, high: float) -> list[float]:
     return ticks
 
 
-class _SwapLabel(VMobject):
+class _SwapLabel(VPath):
     """A text label whose outline is swapped (not its mobject) when the text changes."""
 
     def __init__(self, font_size: float, color: ParsableManimColor) -> None:
@@ -351,9 +352,9 @@ class TrainingEvolution(TimeDriven, Group):
         self._loss_range = (y0, y1)
         x = np.arange(1, n + 1, dtype=np.float64)
         raw = np.clip(np.log10(np.where(finite, losses, np.nan)), y0, y1)
-        curve_raw = VMobject(stroke_color=color, stroke_width=1.0 * unit, stroke_opacity=0.3)
+        curve_raw = VPath(stroke_color=color, stroke_width=1.0 * unit, stroke_opacity=0.3)
         curve_raw.set_points(self._polyline(ax, x, raw))
-        curve = VMobject(stroke_color=color, stroke_width=3.0 * unit)
+        curve = VPath(stroke_color=color, stroke_width=3.0 * unit)
         curve.set_points(self._polyline(ax, x, np.log10(self.smoothed_losses)))
         axes_lines = VGroup(Line(ax.c2p(0, y0), ax.c2p(n, y0)), Line(ax.c2p(0, y0), ax.c2p(0, y1)))
         labels = VGroup()

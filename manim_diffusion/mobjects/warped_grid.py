@@ -22,12 +22,12 @@ from manim import (
     Text,
     ValueTracker,
     VGroup,
-    VMobject,
 )
 
 from ..analysis.flow_map import FlowMap
 from .base import TimeDriven
 from .colormaps import colorize
+from .renderer import VPath, native_points
 
 __all__ = ["STRETCH_COLORS", "WarpedGrid", "curves_to_beziers"]
 
@@ -173,7 +173,7 @@ class WarpedGrid(TimeDriven, VGroup):
         self._set_axes_map(axes)
         self._key: tuple[Any, ...] | None = None
         if color_by is None:
-            self.add(VMobject(stroke_color=ManimColor.parse(color), stroke_width=stroke_width,
+            self.add(VPath(stroke_color=ManimColor.parse(color), stroke_width=stroke_width,
                               stroke_opacity=stroke_opacity, fill_opacity=0))
         else:
             if isinstance(n_colors, bool) or not isinstance(n_colors, int) or n_colors < 2:
@@ -182,7 +182,7 @@ class WarpedGrid(TimeDriven, VGroup):
             self.colors = tuple(colors)
             self._bin_rgba = colorize((np.arange(n_colors) + 0.5) / n_colors, self.colors)
             for rgba in self._bin_rgba:
-                self.add(VMobject(stroke_color=ManimColor.from_rgb(rgba[:3]),
+                self.add(VPath(stroke_color=ManimColor.from_rgb(rgba[:3]),
                                   stroke_width=stroke_width, stroke_opacity=stroke_opacity,
                                   fill_opacity=0, cap_style=CapStyleType.ROUND))
         self._follow_updates()
@@ -242,7 +242,7 @@ class WarpedGrid(TimeDriven, VGroup):
         scene[..., : len(b)] = lines @ a + b  # data to scene: one affine map
         quads = curves_to_beziers(scene, self.smooth)
         if self.color_by is None:
-            self.submobjects[0].set_points(quads.reshape(-1, 3))
+            self.submobjects[0].set_points(native_points(quads.reshape(-1, 3)))
             return self
         stretch = self.flow.stretch(t)
         value = (stretch[:, :-1] + stretch[:, 1:]).ravel() / 2
@@ -254,7 +254,7 @@ class WarpedGrid(TimeDriven, VGroup):
         flat = quads.reshape(-1, 4, 3)[order]
         ends = np.cumsum(np.bincount(bins, minlength=n_bins))
         for mob, start, end in zip(self.submobjects, np.r_[0, ends[:-1]], ends, strict=True):
-            mob.set_points(flat[start:end].reshape(-1, 3))
+            mob.set_points(native_points(flat[start:end].reshape(-1, 3)))
         return self
 
     def stretch_legend(

@@ -17,6 +17,7 @@ from manim import (
     VGroup,
     VMobject,
 )
+from manim.mobject.opengl.opengl_vectorized_mobject import OpenGLVMobject
 
 from ...core.trajectory import Trajectory
 from ...mobjects.base import TimeDriven, TimeLike
@@ -272,7 +273,8 @@ class LatentMNISTPanel(TimeDriven, Group):
         self._sample_parts = Group(*[m for m in parts if m is not None])
         self._base_opacity = [
             (m, m.get_fill_opacity(), m.get_stroke_opacity())
-            for m in self._sample_parts.get_family() if isinstance(m, VMobject)
+            for m in self._sample_parts.get_family()
+            if isinstance(m, VMobject | OpenGLVMobject)
         ]
         self._key = None
         return self.refresh()
