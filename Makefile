@@ -11,7 +11,7 @@ QUALITY ?= -qm
 TEST_WORKERS ?= auto
 PIPQ    := -q --disable-pip-version-check
 
-.PHONY: all venv sysdeps install install-test demo test bench clean
+.PHONY: all venv sysdeps install install-test demo test bench docs clean
 
 all: install
 
@@ -49,11 +49,20 @@ install: venv sysdeps $(VENV)/.installed
 
 install-test: install $(VENV)/.installed-test
 
+$(VENV)/.installed-docs: $(VENV)/.installed
+	$(PIP) install $(PIPQ) -e '.[docs]' -c constraints.txt
+	touch $@
+
+# The documentation site, offline, into docs/_build/html; `make docs DOCS=--quick` renders
+# the examples at manim's lowest quality (as CI's test does).
+docs: install $(VENV)/.installed-docs
+	OMP_NUM_THREADS=1 $(PYTHON) docs/build.py $(DOCS)
+
 demo: install
 	$(VENV)/bin/manim render $(QUALITY) scenes/ddpm_smiley.py DDPMSmiley
 
 test: install-test
-	$(VENV)/bin/ruff check manim_diffusion tests scenes benchmarks examples media
+	$(VENV)/bin/ruff check manim_diffusion tests scenes benchmarks examples media docs
 	@# mypy's worker processes can fail to start on a loaded machine ("Failed to establish
 	@# connection with worker"): then the check runs again in one process.
 	$(VENV)/bin/mypy || MYPY_NUM_WORKERS=0 $(VENV)/bin/mypy

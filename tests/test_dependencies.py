@@ -15,7 +15,7 @@ except ModuleNotFoundError:  # Python 3.10
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "manim_diffusion"
 # import name -> distribution name, where they differ
-DISTRIBUTION = {"PIL": "pillow", "yaml": "pyyaml"}
+DISTRIBUTION = {"PIL": "pillow", "yaml": "pyyaml", "cairo": "pycairo"}
 
 
 def imported_top_level_names() -> dict[str, str]:
