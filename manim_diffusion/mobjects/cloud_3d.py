@@ -183,6 +183,12 @@ class Cloud3D(DistributionCloud):
         """The depth over which the shading runs from near to far (scene units)."""
         if self._depth_range is not None:
             return self._depth_range
+        key = (self.data_map.key_3d(), id(self.trajectory))
+        if getattr(self, "_depth_cache", (None, 0.0))[0] != key:  # not every frame
+            self._depth_cache = (key, self._data_depth_range())
+        return self._depth_cache[1]
+
+    def _data_depth_range(self) -> float:
         final = self.data_map.space(self.trajectory.final)
         final = final[np.isfinite(final).all(axis=1)]
         if not len(final):
