@@ -98,15 +98,19 @@ def fmt_cloud_3d(data: dict) -> list[str]:
 
 
 def fmt_trails(data: dict) -> list[str]:
-    out = [[r["resolution"], _pts(r["paths"]), r["variant"], num(r["tracer_ms"]),
-            num(r["traced_path_ms"]), ratio(r["ratio"]), num(r["tracer_update_ms"])]
+    out = [[r["resolution"], _pts(r["paths"]), r["variant"], num(r["raster_ms"]),
+            num(r["tracer_ms"]), num(r["traced_path_ms"]), ratio(r["ratio"]),
+            ratio(r["vector_ratio"])]
            for r in data["results"]]
     run = data["meta"]["run_time_s"]
-    return [f"`TrajectoryTracer` against one manim `TracedPath` per path (which adds one "
+    return [f"`RasterTracer` (paths painted into one image) and the vector "
+            f"`TrajectoryTracer` against one manim `TracedPath` per path (which adds one "
             f"segment per frame), ms per frame of a {run:g} s `play` growing paths of "
-            f"100 steps; update: the tracer's rebuild alone, without drawing.", "",
-            *table(["resolution", "paths", "trail", "TrajectoryTracer ms/frame",
-                    "TracedPath ms/frame", "speed-up", "tracer update ms"], out, right=3)]
+            f"100 steps; speed-up: TracedPath's time over the raster tracer's (vector: "
+            f"over the vector tracer's).", "",
+            *table(["resolution", "paths", "trail", "RasterTracer ms/frame",
+                    "TrajectoryTracer ms/frame", "TracedPath ms/frame", "speed-up",
+                    "vector speed-up"], out, right=3)]
 
 
 def fmt_contours(data: dict) -> list[str]:

@@ -1,9 +1,9 @@
-"""Benchmark: TrajectoryTracer against manim's TracedPath, ms per frame of a play.
+"""Benchmark: RasterTracer and TrajectoryTracer against manim's TracedPath, ms per frame.
 
 Paths of ``--paths`` samples along 100-step trajectories, grown over the play: whole
-paths, and a fading tail of 0.3 library time (the tracer's 6 opacity chunks against
-a TracedPath with the same ``dissipating_time``). Both draw the same paths; "update"
-is the tracer's own rebuild per frame without drawing.
+paths, and a fading tail of 0.3 library time (the tracers' 6 opacity chunks against
+a TracedPath with the same ``dissipating_time``). All three draw the same paths;
+"update" is the vector tracer's own rebuild per frame without drawing.
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from _common import (
 from manim import YELLOW, Scene, TracedPath, ValueTracker, linear
 
 from manim_diffusion.core.trajectory import Trajectory
+from manim_diffusion.mobjects.raster_tracer import RasterTracer
 from manim_diffusion.mobjects.tracer import TrajectoryTracer
 
-__all__ = ["TracedPathScene", "TracerScene", "main"]
+__all__ = ["RasterScene", "TracedPathScene", "TracerScene", "main"]
 
 STEPS = 100
 TAIL = 0.3
@@ -44,6 +45,21 @@ class TracerScene(Scene):
         t = ValueTracker(0.0)
         self.add(TrajectoryTracer(self.traj, time=t, n_paths=self.n_paths,
                                   tail_length=self.tail, color=YELLOW))
+        timed_play(self, t.animate.set_value(1.0), run_time=self.run_time, rate_func=linear)
+
+
+class RasterScene(Scene):
+    """One RasterTracer on a tracker: the same paths painted into one image."""
+
+    traj: Trajectory
+    run_time: float
+    n_paths: int
+    tail: float | None
+
+    def construct(self) -> None:
+        t = ValueTracker(0.0)
+        self.add(RasterTracer(self.traj, time=t, n_paths=self.n_paths,
+                              tail_length=self.tail, color=YELLOW))
         timed_play(self, t.animate.set_value(1.0), run_time=self.run_time, rate_func=linear)
 
 
@@ -93,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-time", type=float, default=4.0, help="seconds of the play")
     args = parser.parse_args(argv)
     traj = make_trajectory(max(args.paths), steps=STEPS)
-    for cls in (TracerScene, TracedPathScene):  # warm-up
+    for cls in (TracerScene, RasterScene, TracedPathScene):  # warm-up
         time_scene(cls, "low_quality", 0.2, traj=traj, n_paths=5, tail=None)
     rows = []
     for quality in args.qualities:
@@ -101,17 +117,21 @@ def main(argv: list[str] | None = None) -> int:
             for variant, tail in VARIANTS.items():
                 kw = {"traj": traj, "n_paths": n, "tail": tail}
                 tracer = time_scene(TracerScene, quality, args.run_time, **kw)
+                raster = time_scene(RasterScene, quality, args.run_time, **kw)
                 traced = time_scene(TracedPathScene, quality, args.run_time, **kw)
                 update = update_ms(traj, n, tail, 61)
                 rows.append({
                     "quality": quality, "resolution": QUALITIES[quality], "paths": n,
                     "variant": variant, "tail_length": tail,
-                    "tracer_ms": round(tracer, 2), "traced_path_ms": round(traced, 2),
-                    "ratio": round(traced / tracer, 2), "tracer_update_ms": round(update, 3),
+                    "raster_ms": round(raster, 2), "tracer_ms": round(tracer, 2),
+                    "traced_path_ms": round(traced, 2), "ratio": round(traced / raster, 2),
+                    "vector_ratio": round(traced / tracer, 2),
+                    "tracer_update_ms": round(update, 3),
                 })
-                print(f"{QUALITIES[quality]:8s} {n:5d} paths {variant:17s} tracer "
-                      f"{tracer:7.2f} ms/frame (update {update:.2f})  TracedPath "
-                      f"{traced:7.2f} ms/frame  ratio {traced / tracer:5.1f}x", flush=True)
+                print(f"{QUALITIES[quality]:8s} {n:5d} paths {variant:17s} raster "
+                      f"{raster:7.2f}  vector {tracer:7.2f} (update {update:.2f})  "
+                      f"TracedPath {traced:7.2f} ms/frame  ratio {traced / raster:5.1f}x",
+                      flush=True)
     write_json(args.json, {"meta": meta(run_time_s=args.run_time, path_steps=STEPS),
                            "results": rows})
     return 0

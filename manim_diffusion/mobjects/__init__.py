@@ -23,6 +23,7 @@ from .likelihood_heatmap import LIKELIHOOD_VIEWS, LikelihoodHeatmap
 from .noised_image import ImageForwardProcess, NoisedImage
 from .palettes import MNIST_PALETTE
 from .pixel_squares import PixelSquares
+from .raster_tracer import RasterTracer
 from .schedule_plot import SchedulePlot
 from .shape_data import points_from_mobject
 from .timebar import TimeBar
@@ -59,6 +60,7 @@ __all__ = [
     "STRETCH_COLORS",
     "NoisedImage",
     "PixelSquares",
+    "RasterTracer",
     "SchedulePlot",
     "SpreadPlot",
     "TimeBar",

@@ -20,6 +20,7 @@ from PIL.Image import Resampling
 
 from ..core.trajectory import Trajectory
 from .base import TimeDriven
+from .frame_pixels import frame_geometry, image_corners
 from .palettes import DEFAULT_PALETTE
 from .renderer import ImageLayer
 from .shared import Shared
@@ -399,8 +400,7 @@ class DistributionCloud(TimeDriven, ImageLayer):
     @staticmethod
     def _camera_geometry() -> tuple[float, float, int, int]:
         """Pixels per scene unit in x and y, and the frame size in pixels."""
-        pw, ph = int(config.pixel_width), int(config.pixel_height)
-        return pw / config.frame_width, ph / config.frame_height, pw, ph
+        return frame_geometry()
 
     def refresh(self) -> DistributionCloud:
         """Render the cloud for the current time and geometry if either changed."""
@@ -448,16 +448,9 @@ class DistributionCloud(TimeDriven, ImageLayer):
             self._image = np.zeros((1, 1, 4), dtype=np.uint8)
             self._corners = np.zeros((4, 3))
             return
-        sx, sy, pw, ph = geometry
-        self._image, (x0, y0) = out
-        h, w = self._image.shape[:2]
-        eps = 1e-3  # keep the camera's int() of the corner pixels on the right pixel
-        cx, cy, cz = self._frame_centre()
-        xs = (np.array([x0, x0 + w]) + eps - pw / 2) / sx + cx
-        ys = (ph / 2 - (np.array([y0, y0 + h]) + eps)) / sy + cy
-        self._corners = np.array(
-            [[xs[0], ys[0], cz], [xs[1], ys[0], cz], [xs[0], ys[1], cz], [xs[1], ys[1], cz]]
-        )
+        self._image, origin = out
+        self._corners = image_corners(origin, self._image.shape[:2], geometry,
+                                      self._frame_centre())
 
     def reset_points(self) -> DistributionCloud:
         """Set the four image corners (manim's hook; the cloud places itself)."""

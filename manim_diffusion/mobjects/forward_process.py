@@ -66,8 +66,8 @@ class ForwardTracer(TrajectoryTracer):
 
     def _chunk_times(self, t: float) -> list[np.ndarray]:
         """Vertex times of each tail chunk, oldest (nearest the data) first."""
-        t1 = float(self._times[-1])
-        t = min(max(t, float(self._times[0])), t1)
+        t1 = float(self.paths.times[-1])
+        t = min(max(t, float(self.paths.times[0])), t1)
         start = t1 if self.tail_length is None else min(t1, t + self.tail_length)
         edges = np.linspace(start, t, self.n_chunks + 1)  # falling
         chunks = []
@@ -75,7 +75,7 @@ class ForwardTracer(TrajectoryTracer):
             if a <= b:  # no time has passed: nothing to draw
                 chunks.append(np.array([a]))
                 continue
-            inner = self._times[(self._times < a) & (self._times > b)][::-1]
+            inner = self.paths.times[(self.paths.times < a) & (self.paths.times > b)][::-1]
             chunks.append(np.concatenate([[a], inner, [b]]))
         return chunks
 

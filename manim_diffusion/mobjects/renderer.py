@@ -26,6 +26,8 @@ from manim.renderer.shader_wrapper import ShaderWrapper
 from manim.utils.config_ops import _Data
 from PIL.Image import Resampling
 
+from . import cairo_images  # noqa: F401  (pastes aligned image layers under Cairo)
+
 __all__ = ["ImageLayer", "VPath", "is_opengl", "native_points", "segment_points"]
 
 SHADER_FOLDER = Path(__file__).parent / "shaders" / "rgba_image"

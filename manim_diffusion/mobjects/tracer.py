@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,7 +10,6 @@ from manim import (
     YELLOW,
     Circle,
     CoordinateSystem,
-    ManimColor,
     ParsableManimColor,
     ValueTracker,
     VGroup,
@@ -19,8 +17,8 @@ from manim import (
 
 from ..core.trajectory import Trajectory
 from .base import TimeDriven
-from .palettes import DEFAULT_PALETTE
 from .renderer import VPath, segment_points
+from .trace_paths import TracedPaths
 
 __all__ = ["TrajectoryTracer", "polylines_to_beziers"]
 
@@ -134,19 +132,17 @@ class TrajectoryTracer(TimeDriven, VGroup):
             raise ValueError(f"tail_length must be positive library time, got {tail_length}")
         if n_chunks < 1:
             raise ValueError(f"n_chunks must be at least 1, got {n_chunks}")
-        self.indices = self._choose(trajectory.n_points, indices, n_paths, seed)
+        self.paths = TracedPaths(trajectory, indices, n_paths, seed, color, palette)
+        self.indices = self.paths.indices
         self.trajectory = trajectory
-        self._times = trajectory.times
-        self._paths = trajectory.points[:, self.indices].astype(np.float64)  # (S+1, M, 2)
         self._set_time_source(time)
         self._set_axes_map(axes)
         self.tail_length = tail_length
         self.n_chunks = n_chunks if tail_length is not None else 1
         self.head_radius = float(head_radius)
-        self._groups = self._colour_groups(trajectory, color, palette)
         self._unit_circle = Circle(radius=1.0).points.copy()
         self._key: tuple[Any, ...] | None = None
-        for rgb, _ in self._groups:
+        for rgb, _ in self.paths.groups:
             for k in range(self.n_chunks):
                 opacity = stroke_opacity * (k + 1) / self.n_chunks
                 self.add(VPath(stroke_color=rgb, stroke_width=stroke_width,
@@ -155,58 +151,9 @@ class TrajectoryTracer(TimeDriven, VGroup):
                 self.add(VPath(fill_color=rgb, fill_opacity=1.0, stroke_width=0))
         self._follow_updates()
 
-    @staticmethod
-    def _choose(
-        n: int, indices: Sequence[int] | np.ndarray | None, n_paths: int, seed: int
-    ) -> np.ndarray:
-        if indices is not None:
-            idx = np.asarray(indices, dtype=np.int64).ravel()
-            if len(idx) and (idx.min() < -n or idx.max() >= n):
-                raise ValueError(f"indices must lie in [0, {n}), got {idx.min()}..{idx.max()}")
-            return np.mod(idx, n) if n else idx
-        if n_paths < 0:
-            raise ValueError(f"n_paths must be >= 0, got {n_paths}")
-        rng = np.random.default_rng(seed)
-        return np.sort(rng.choice(n, size=min(n_paths, n), replace=False))
-
-    def _colour_groups(
-        self,
-        trajectory: Trajectory,
-        color: ParsableManimColor,
-        palette: Sequence[ParsableManimColor] | None,
-    ) -> list[tuple[ManimColor, np.ndarray]]:
-        """(colour, positions into ``indices``) per drawn colour."""
-        if palette is None or trajectory.labels is None:
-            return [(ManimColor.parse(color), np.arange(len(self.indices)))]
-        colors = [ManimColor.parse(c) for c in (palette or DEFAULT_PALETTE)]
-        slot = np.mod(trajectory.labels[self.indices], len(colors))
-        return [(colors[s], np.nonzero(slot == s)[0]) for s in np.unique(slot)]
-
-    def _positions(self, ts: np.ndarray) -> np.ndarray:
-        """Points of the traced samples at sorted times ``ts``: ``(len(ts), M, D)``."""
-        times = self._times
-        if len(times) == 1:
-            return np.repeat(self._paths[:1], len(ts), axis=0)
-        i = np.clip(np.searchsorted(times, ts, side="right") - 1, 0, len(times) - 2)
-        span = times[i + 1] - times[i]
-        w = np.where(span > 0, (ts - times[i]) / np.where(span > 0, span, 1), 0.0)
-        w = np.clip(w, 0.0, 1.0)[:, None, None]
-        return (1 - w) * self._paths[i] + w * self._paths[i + 1]
-
     def _chunk_times(self, t: float) -> list[np.ndarray]:
         """Vertex times of each tail chunk, oldest first."""
-        t0 = float(self._times[0])
-        t = min(max(t, t0), float(self._times[-1]))
-        start = t0 if self.tail_length is None else max(t0, t - self.tail_length)
-        edges = np.linspace(start, t, self.n_chunks + 1)
-        chunks = []
-        for a, b in itertools.pairwise(edges):
-            if b <= a:  # no time has passed: nothing to draw
-                chunks.append(np.array([a]))
-                continue
-            inner = self._times[(self._times > a) & (self._times < b)]
-            chunks.append(np.concatenate([[a], inner, [b]]))
-        return chunks
+        return self.paths.chunk_times(t, self.tail_length, self.n_chunks)
 
     def refresh(self) -> TrajectoryTracer:
         """Rebuild the strokes if the time or the axes changed."""
@@ -215,10 +162,11 @@ class TrajectoryTracer(TimeDriven, VGroup):
         if key == self._key:
             return self
         self._key = key
-        chunks = [self._scene(self._positions(ts)) for ts in self._chunk_times(t)]
-        head = self._scene(self._positions(np.array([t])))[0]  # (M, 3)
+        paths = self.paths
+        chunks = [self._scene(paths.positions(ts)) for ts in self._chunk_times(t)]
+        head = self._scene(paths.positions(np.array([paths.clamp(t)])))[0]  # (M, 3)
         mobs = iter(self.submobjects)
-        for _, members in self._groups:
+        for _, members in paths.groups:
             for verts in chunks:
                 next(mobs).set_points(polylines_to_beziers(verts[:, members]))
             if self.head_radius > 0:
