@@ -101,7 +101,17 @@ class Narrator:
         self.scene.play(FadeOutPlace(old), FadeInPlace(new), *also,
                         run_time=self.run_time if run_time is None else run_time)
         self.words = new
+        self._settle(new)
         return new
+
+    def _settle(self, words: Text) -> None:
+        """Put a shown caption first in the drawing order, under the moving mobjects.
+
+        Manim draws the mobjects before the first moving one once per ``play`` and
+        reuses that picture; a caption after a cloud would be drawn again on every
+        frame, glyph by glyph.
+        """
+        self.scene.bring_to_back(words)
 
     def hide(self, run_time: float | None = None) -> None:
         """Fade the caption out (and show nothing until :meth:`show`)."""
@@ -113,4 +123,5 @@ class Narrator:
         self.words = self.caption(text)
         self.scene.play(FadeInPlace(self.words), *also,
                         run_time=self.run_time if run_time is None else run_time)
+        self._settle(self.words)
         return self.words

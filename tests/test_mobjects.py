@@ -41,6 +41,30 @@ def test_coords_identity_and_axes() -> None:
     np.testing.assert_allclose(DataToScene(ax).to_3d(xy)[:, 0], mapped[:, 0] + 2)
 
 
+def test_coords_read_the_axes_again_only_when_they_move(monkeypatch: pytest.MonkeyPatch) -> None:
+    ax = Axes(x_range=[-4, 4, 1], y_range=[-2, 2, 1], x_length=8, y_length=2)
+    calls = {"c2p": 0}
+    c2p = ax.c2p
+
+    def counted(*coords: float) -> np.ndarray:
+        calls["c2p"] += 1
+        return c2p(*coords)
+
+    monkeypatch.setattr(ax, "c2p", counted)
+    data_map, xy = DataToScene(ax), np.array([[1.0, 2.0], [-3.0, 0.5]])
+    first = data_map.to_3d(xy)
+    for _ in range(5):
+        np.testing.assert_array_equal(data_map.to_3d(xy), first)
+    assert calls["c2p"] == 3  # the origin and two unit points, once
+    data_map.affine()[0][0, 0] = 99.0  # callers get copies
+    np.testing.assert_array_equal(data_map.to_3d(xy), first)
+    for move in (lambda: ax.shift([0.5, 0, 0]), lambda: ax.stretch(2.0, 1),
+                 lambda: ax.y_axis.rotate(0.1)):
+        move()
+        np.testing.assert_allclose(data_map.to_3d(xy), [c2p(*p) for p in xy], atol=1e-9)
+    assert calls["c2p"] == 12
+
+
 def test_time_source() -> None:
     tracker = ValueTracker(0.25)
     get = time_source(tracker)

@@ -136,6 +136,7 @@ class TimeBar(TimeDriven, VGroup):
         self.value_label = self._label_mobject()
         self.step_label = self._label_mobject()
         self.add(self.bar, self.end_labels, self.marker, self.value_label, self.step_label)
+        self._drawn: tuple[float, bytes] | None = None
         self._follow_updates()
 
     def _text(self, s: str) -> Text:
@@ -171,7 +172,11 @@ class TimeBar(TimeDriven, VGroup):
         return self.step_format.format(step=step, row=row, total=total)
 
     def refresh(self) -> TimeBar:
-        """Move the marker and swap the labels to the current time."""
+        """Move the marker and swap the labels to the current time (if it or the bar moved)."""
+        drawn = (self.get_time(), self.bar.points.tobytes())
+        if drawn == self._drawn:
+            return self
+        self._drawn = drawn
         start, end = self.bar.get_start(), self.bar.get_end()
         point = start + self.get_time() * (end - start)
         gap = 0.05 * self.bar.get_length() / self.length
