@@ -31,6 +31,7 @@ SCENES: list[tuple[str, str]] = [
     ("warped_grid.py", "WarpedGridScene"),
     ("likelihood.py", "Likelihood"),
     ("latent_density_surface.py", "LatentDensitySurface"),
+    ("tweedie.py", "Tweedie"),
 ]
 
 

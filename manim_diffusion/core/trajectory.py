@@ -197,6 +197,44 @@ class Trajectory:
         tip = (1.0 - w) * self.points[i, idx] + w * self.points[i + 1, idx]
         return np.concatenate([head, tip[None]], axis=0)
 
+    def predicted(self) -> Trajectory:
+        """The run of the model's guesses: x0-hat at every row as the points.
+
+        What a denoiser predicts of the data from each noisy point at each time (by
+        Tweedie's formula, the mean of the data given that point): at pure noise every
+        guess is near the data's mean; the guesses sharpen into the data's shape before
+        the samples do. Give it to a cloud to draw it beside the samples.
+
+        Returns
+        -------
+        Trajectory
+            Same times, steps and labels; ``points`` are this run's ``predictions``.
+
+        Examples
+        --------
+        .. manim:: PredictedExample
+            :save_last_frame:
+
+            from manim_diffusion import DistributionCloud, load_pretrained, sample
+
+            class PredictedExample(Scene):
+                def construct(self):
+                    run = sample(load_pretrained("smiley_ddpm"), "ddim", 50, n=1500,
+                                 seed=0)
+                    left = Axes(x_range=[-3, 3], y_range=[-3, 3], x_length=5,
+                                y_length=5).shift(3 * LEFT)
+                    right = left.copy().shift(6 * RIGHT)
+                    self.add(DistributionCloud(run, time=0.4, axes=left, radius=0.02),
+                             DistributionCloud(run.predicted(), time=0.4, axes=right,
+                                               radius=0.02, color=YELLOW))
+        """
+        if self.predictions is None:
+            raise ValueError("this run has no predictions: sample it with "
+                             "record_predictions=True (the default)")
+        return Trajectory(times=self.times, points=self.predictions, steps=self.steps,
+                          labels=self.labels, sampler=self.sampler, nfe=self.nfe,
+                          meta={**self.meta, "shows": "predictions"})
+
     def subset(self, indices: np.ndarray) -> Trajectory:
         """A trajectory of the chosen samples only."""
         idx = np.asarray(indices)
