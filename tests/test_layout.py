@@ -91,8 +91,8 @@ def test_the_time_bar_and_live_labels_are_texts(scene: Scene) -> None:
     live = LiveText("t = 1.00", font_size=24).move_to(bar.value_label)
     scene.add(bar, live)
     found = [(p.kind, p.message.split(" at ")[0]) for p in check_layout(scene)]
-    assert ("margin", "TimeBar's Text 'data'") in found
-    assert ("margin", "TimeBar's Text 'noise'") in found
+    assert ("margin", "TimeBar's LiveText 'data'") in found
+    assert ("margin", "TimeBar's LiveText 'noise'") in found
     assert ("margin", "TimeBar's bar") in found  # the bar itself is a plot
     assert ("overlap", "TimeBar's label 't = 1.00'") in found  # under the live label
     scene.remove(live)

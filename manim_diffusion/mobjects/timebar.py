@@ -16,7 +16,6 @@ from manim import (
     YELLOW,
     Line,
     ParsableManimColor,
-    Text,
     Triangle,
     ValueTracker,
     VGroup,
@@ -25,7 +24,7 @@ from manim import (
 
 from ..core.trajectory import Trajectory
 from .base import TimeDriven
-from .glyphs import GlyphCache
+from .glyphs import GlyphCache, LiveText
 from .renderer import VPath
 
 __all__ = ["TimeBar"]
@@ -139,8 +138,9 @@ class TimeBar(TimeDriven, VGroup):
         self._drawn: tuple[float, bytes] | None = None
         self._follow_updates()
 
-    def _text(self, s: str) -> Text:
-        return Text(s, font_size=self.font_size, color=self.label_color)
+    def _text(self, s: str) -> LiveText:
+        """A fixed label as one path from the glyph cache (one draw, not one per glyph)."""
+        return LiveText(s, font_size=self.font_size, color=self.label_color, cache=self._glyphs)
 
     def _label_mobject(self) -> VMobject:
         return VPath(fill_color=self.label_color, fill_opacity=1.0, stroke_width=0)
