@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from manim import WHITE, ParsableManimColor, Text
 
-from .renderer import VPath
+from .renderer import VPath, is_opengl
 
 __all__ = ["GlyphCache", "LiveText"]
 
@@ -133,6 +133,8 @@ class GlyphCache:
                 points = np.concatenate(glyphs) if glyphs else np.zeros((0, 3))
             if len(points):
                 points = points - (points.min(axis=0) + points.max(axis=0)) / 2
+            if is_opengl():  # Pango's outlines run clockwise, which OpenGL's fill of one
+                points = points[::-1].copy()  # path of many glyphs breaks (issue 17)
             self._outlines[s] = points
         return self._outlines[s]
 

@@ -24,6 +24,7 @@ from manim.mobject.types.image_mobject import AbstractImageMobject
 from manim.renderer.opengl_renderer import OpenGLRenderer
 from manim.renderer.shader_wrapper import ShaderWrapper
 from manim.utils.config_ops import _Data
+from manim.utils.paths import straight_path
 from PIL.Image import Resampling
 
 from . import cairo_images  # noqa: F401  (pastes aligned image layers under Cairo)
@@ -189,6 +190,9 @@ class _Corners(_Data):  # not _Data[...]: manim < 0.20's _Data is not generic
             obj.refresh_bounding_box()
 
 
+_STRAIGHT = straight_path()
+
+
 class _OpenGLImage(OpenGLMobject):
     """The OpenGL side of :class:`ImageLayer`: a quad on ``points[:3]`` showing the image."""
 
@@ -220,6 +224,19 @@ class _OpenGLImage(OpenGLMobject):
         height = h / self.scale_to_resolution * config.frame_height
         self.stretch_to_fit_height(height)
         self.stretch_to_fit_width(height * w / h)
+        return self
+
+    def interpolate(self, mobject1: Any, mobject2: Any, alpha: float,
+                    path_func: Any = _STRAIGHT) -> Any:
+        """OpenGL's interpolation of the corners, then the layer's own ``interpolate_color``.
+
+        Cairo's ``Mobject.interpolate`` calls ``interpolate_color`` (where image layers
+        interpolate their opacity, so ``FadeIn`` / ``FadeOut`` fade them); OpenGL's does not.
+        """
+        super().interpolate(mobject1, mobject2, alpha, path_func)
+        own = getattr(self, "interpolate_color", None)
+        if own is not None:
+            own(mobject1, mobject2, alpha)
         return self
 
     def set_resampling_algorithm(self, resampling_algorithm: int) -> Any:

@@ -32,7 +32,7 @@ from manim import (
 from ..core.trajectory import Trajectory
 from .base import TimeDriven, TimeLike
 from .cloud import DistributionCloud
-from .renderer import VPath
+from .renderer import VPath, is_opengl
 from .tracer import polylines_to_beziers
 
 __all__ = ["TrainingEvolution", "smooth_losses", "log_ticks"]
@@ -88,7 +88,9 @@ class _SwapLabel(VPath):
         if text not in self._cache:
             mob = Text(text, font_size=self._font_size, color=self._color).move_to(np.zeros(3))
             parts = [m.points for m in mob.family_members_with_points()]
-            self._cache[text] = np.concatenate(parts) if parts else np.zeros((0, 3))
+            outline = np.concatenate(parts) if parts else np.zeros((0, 3))
+            # Pango's outlines run clockwise: OpenGL's fill needs them turned (issue 17)
+            self._cache[text] = outline[::-1].copy() if is_opengl() else outline
         centre = self.get_center() if len(self.points) else np.zeros(3)
         self.set_points(self._cache[text] * scale + centre)
         self.text = text
@@ -239,7 +241,7 @@ class TrainingEvolution(TimeDriven, Group):
             self.cloud_frames.add(frame)
         self.loss_axes: Axes | None = None
         self.loss_plot = VGroup()
-        self.loss_marker = VGroup()
+        self.loss_marker = Group()  # Groups: OpenGL draws a VGroup's fills before its strokes
         if losses is not None:
             self._build_loss_plot(np.asarray(losses, dtype=np.float64).ravel(), smooth,
                                   loss_size, loss_color, marker_color)
@@ -307,7 +309,7 @@ class TrainingEvolution(TimeDriven, Group):
         clouds_part = Group(*self.cloud_axes, self.cloud_frames, *self.clouds,
                             self.step_labels, self.highlight)
         if self.loss_axes is not None:
-            loss_part = VGroup(self.loss_axes, self.loss_plot, self.loss_marker)
+            loss_part = Group(self.loss_axes, self.loss_plot, self.loss_marker)
             loss_part.next_to(clouds_part, RIGHT, buff=buff)
             loss_part.shift(UP * (clouds_part.get_center()[1] - loss_part.get_center()[1]))
             self.add(clouds_part, loss_part)

@@ -333,8 +333,10 @@ class LatentMNISTPanel(TimeDriven, Group):
             return self
         a = float(np.clip(opacity, 0.0, 1.0))
         for mob, fill, stroke in self._base_opacity:
-            mob.set_fill(opacity=fill * a, family=False)
-            mob.set_stroke(opacity=stroke * a, family=False)
+            # this mobject only: Cairo's keyword is ``family``, OpenGL's ``recurse``
+            only = {"recurse": False} if isinstance(mob, OpenGLVMobject) else {"family": False}
+            mob.set_fill(opacity=fill * a, **only)
+            mob.set_stroke(opacity=stroke * a, **only)
         for sheet in (self.digits, getattr(self, "_strip_sheet", None) if self.strip else None):
             if sheet is not None:
                 sheet.set_opacity(a)
