@@ -71,7 +71,13 @@ test: install-test
 
 # Every benchmark: Markdown tables on stdout, all figures in benchmarks/results.json.
 # `make bench BENCH="--quick"` checks the machinery; BENCH="--only cloud trails" a part.
+# smalldiffusion is the training section's peer. --no-deps: its requirements would pull
+# torchvision, whose PyPI wheel brings a CUDA build of torch; it runs without it.
+BENCH_PEERS := smalldiffusion==0.5.0 einops==0.8.2 accelerate==1.15.0 safetensors==0.8.0 \
+	psutil pyyaml
+
 bench: install
+	$(PIP) install -q --no-deps $(BENCH_PEERS)
 	$(PYTHON) benchmarks/run_all.py $(BENCH)
 
 clean:

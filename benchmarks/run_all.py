@@ -132,12 +132,30 @@ def fmt_train(data: dict) -> list[str]:
     hit = data.get("reached")
     end = (f"Target reached by a {hit['step']:,}-step run in {num(hit['train_seconds'])} s "
            f"of training." if hit else "Target not reached by the longest run.")
-    return [f"Training the smiley model (each row a whole run with its own cosine "
-            f"schedule) to energy distance {target} (2,000 DDIM-50 samples; data-vs-data "
-            f"floor {num(data['floor'])}).", "",
-            *table(["run steps", "energy distance", "training time", "meets target"], out),
-            "", f"{end} {num(data['steps_per_second'])} steps/s on the last run "
-                f"(torch threads: {data.get('threads', 2)})."]
+    lines = [f"Training the smiley model (`TrainConfig.preset(\"fast\")`; each row a whole "
+             f"run with its own cosine schedule) to energy distance {target}, the median "
+             f"over {data.get('seeds', 1)} sampling seeds of 2,000 DDIM-50 samples "
+             f"(data-vs-data floor {num(data['floor'])}).", "",
+             *table(["run steps", "median energy distance", "training time", "meets target"],
+                    out),
+             "", f"{end} {num(data['steps_per_second'])} steps/s on the last run "
+                 f"(torch threads: {data.get('threads', 2)})."]
+    peer = data.get("smalldiffusion")
+    if peer is None:
+        return lines
+    theirs = peer.get("reached")
+    rows = [["manim-diffusion", _pts(hit["step"]), num(hit["train_seconds"], " s"),
+             num(hit["cpu_seconds"], " s"), num(hit["energy_distance"])] if hit else
+            ["manim-diffusion", "not reached", "-", "-", "-"],
+            ["smalldiffusion 0.5.0", _pts(theirs["step"]), num(theirs["train_seconds"], " s"),
+             num(theirs["cpu_seconds"], " s"), num(theirs["energy_distance"])] if theirs else
+            ["smalldiffusion 0.5.0", "not reached", "-", "-", "-"]]
+    speed = f" smalldiffusion takes {ratio(data['ratio'])} as long." if data.get("ratio") else ""
+    return [*lines, "", "The same target, the same data and evaluation, against smalldiffusion "
+            "(its 2D example's `TimeInputMLP`, `ScheduleLogLinear` and `training_loop`, "
+            "sampled with its own 20-step sampler):" + speed, "",
+            *table(["library", "steps", "training time", "CPU time", "median energy distance"],
+                   rows)]
 
 
 def fmt_samplers(data: dict) -> list[str]:
@@ -229,7 +247,8 @@ SECTIONS: dict[str, Section] = {
         fmt_contours),
     "train": Section(
         "Training to the quality target", "train.py", (),
-        ("--steps", "200", "--every", "200", "--threads", "1"), fmt_train),
+        ("--steps", "200", "--every", "200", "--threads", "1", "--seeds", "1",
+         "--skip-smalldiffusion"), fmt_train),
     "samplers": Section(
         "Sampler quality and DDPM speed", "samplers.py", (),
         ("--points", "1000", "--seeds", "1", "--speed-points", "2000", "--steps", "100"),

@@ -41,9 +41,10 @@ def test_fast_preset_learns_the_exact_posterior_mean_of_a_gaussian() -> None:
     untrained = build_model(config)
     for t in (0.3, 0.6, 0.9):
         err, before = _x0_error(model, exact, t), _x0_error(untrained, exact, t)
-        # x0-hat moves by up to ~0.6 (the data's spread) as t goes from 0 to 1
+        # measured 0.058, 0.024, 0.016 (untrained: 0.81, 0.27, 0.078); the data's
+        # spread is 0.6
         assert err < 0.08, (t, err)
-        assert before > 4 * err, (t, before, err)
+        assert before > 3 * err, (t, before, err)
 
 
 def test_preset_fields_and_overrides() -> None:
@@ -74,10 +75,12 @@ def test_new_fields_are_checked_and_kept_out_of_old_configs() -> None:
 def test_one_time_fast_path_matches_the_batched_forward(activation: str) -> None:
     torch.manual_seed(0)
     net = MLPDenoiser(hidden=32, layers=3, fourier=8, activation=activation).eval()
-    x = torch.randn(300, 2)
+    n = 3000
+    x = torch.randn(n, 2)
     with torch.no_grad():
         fast = net(x, 0.4)  # one time for all points: the in-place path
-        batched = net(x, torch.full((300,), 0.4))
+        batched = net(x, torch.full((n,), 0.4))
+    assert fast.shape == (n, 2) and fast.is_contiguous()
     assert torch.allclose(fast, batched, atol=1e-5)
     assert net.fourier_freqs.shape == (2, 8)
 

@@ -13,11 +13,12 @@ from .loop import (
     run_loop,
     seeded,
 )
-from .train import Snapshot, TrainConfig, TrainResult, build_model
+from .train import TRAIN_PRESETS, Snapshot, TrainConfig, TrainResult, build_model
 
 # Not the function ``train``: ``manim_diffusion.training.train`` stays the module (the
 # function is ``manim_diffusion.train``, or ``manim_diffusion.training.train.train``).
 __all__ = [
+    "TRAIN_PRESETS",
     "LoopResult",
     "LoopSettings",
     "RunConfig",
