@@ -14,7 +14,7 @@ from .base import TimeDriven
 from .frame_pixels import frame_geometry, image_corners
 from .renderer import ImageLayer
 from .shared import Shared
-from .trace_paths import TracedPaths
+from .trace_paths import TracedPaths, check_tail
 from .trail_painter import TrailPainter
 
 __all__ = ["LINE_WIDTH_PER_STROKE", "RasterTracer"]
@@ -108,10 +108,7 @@ class RasterTracer(TimeDriven, ImageLayer):
                 or trajectory.dim != 2):
             raise ValueError("expected a Trajectory of 2D points, shape (S+1, N, 2) (for 3D "
                              "paths use TrajectoryTracer in a ThreeDScene)")
-        if tail_length is not None and not tail_length > 0:
-            raise ValueError(f"tail_length must be positive library time, got {tail_length}")
-        if n_chunks < 1:
-            raise ValueError(f"n_chunks must be at least 1, got {n_chunks}")
+        check_tail(tail_length, n_chunks)
         if not (np.isfinite(stroke_width) and stroke_width >= 0):
             raise ValueError(f"stroke_width must be a number >= 0, got {stroke_width}")
         self._paths = Shared(TracedPaths(trajectory, indices, n_paths, seed, color, palette))

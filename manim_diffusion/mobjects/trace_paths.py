@@ -11,7 +11,37 @@ from manim import YELLOW, ManimColor, ParsableManimColor
 from ..core.trajectory import Trajectory
 from .palettes import DEFAULT_PALETTE
 
-__all__ = ["TracedPaths"]
+__all__ = ["TracedPaths", "check_tail"]
+
+
+def check_tail(tail_length: float | None, n_chunks: int) -> None:
+    """Raise ValueError for a tail that is not positive time or fewer than one chunk.
+
+    Parameters
+    ----------
+    tail_length
+        Library time of a fading tail, or ``None`` for whole paths.
+    n_chunks
+        Opacity steps of the tail.
+
+    Examples
+    --------
+    .. manim:: CheckTailExample
+        :save_last_frame:
+
+        from manim_diffusion.mobjects.trace_paths import check_tail
+
+        class CheckTailExample(Scene):
+            def construct(self):
+                try:
+                    check_tail(0.0, 6)
+                except ValueError as err:
+                    self.add(Text(str(err), font_size=24))
+    """
+    if tail_length is not None and not tail_length > 0:
+        raise ValueError(f"tail_length must be positive library time, got {tail_length}")
+    if n_chunks < 1:
+        raise ValueError(f"n_chunks must be at least 1, got {n_chunks}")
 
 
 class TracedPaths:

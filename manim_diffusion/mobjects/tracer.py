@@ -18,7 +18,7 @@ from manim import (
 from ..core.trajectory import Trajectory
 from .base import TimeDriven
 from .renderer import VPath, segment_points
-from .trace_paths import TracedPaths
+from .trace_paths import TracedPaths, check_tail
 
 __all__ = ["TrajectoryTracer", "polylines_to_beziers"]
 
@@ -128,10 +128,7 @@ class TrajectoryTracer(TimeDriven, VGroup):
                 or trajectory.dim not in (2, 3)):
             raise ValueError("expected a Trajectory of 2D or 3D points, shape (S+1, N, 2) "
                              "or (S+1, N, 3) (3D paths need ThreeDAxes or no axes)")
-        if tail_length is not None and not tail_length > 0:
-            raise ValueError(f"tail_length must be positive library time, got {tail_length}")
-        if n_chunks < 1:
-            raise ValueError(f"n_chunks must be at least 1, got {n_chunks}")
+        check_tail(tail_length, n_chunks)
         self.paths = TracedPaths(trajectory, indices, n_paths, seed, color, palette)
         self.indices = self.paths.indices
         self.trajectory = trajectory
