@@ -58,7 +58,10 @@ def paste_aligned(camera: Camera, image_mobject: Any, pixel_array: np.ndarray) -
     if image.ndim != 3 or image.shape[2] != 4 or image.dtype != np.uint8:
         return False
     h, w = image.shape[:2]
-    coords = camera.points_to_subpixel_coords(image_mobject, image_mobject.points)
+    subpixel = getattr(camera, "points_to_subpixel_coords", None)
+    if subpixel is None:  # older manim (0.19) resizes and pastes its own way: leave it
+        return False
+    coords = subpixel(image_mobject, image_mobject.points)
     whole = np.floor(coords)
     x0, y0 = int(whole[0, 0]), int(whole[0, 1])
     if x0 < 0 or y0 < 0:  # manim truncates negative corners towards 0: leave those to it

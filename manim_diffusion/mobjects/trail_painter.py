@@ -183,10 +183,11 @@ class TrailPainter:
         return surface
 
     def _forget(self, lo: int, hi: int) -> None:
-        """Drop kept fading-tail slices far outside ``[lo, hi)`` once there are many."""
+        """Drop kept fading-tail slices outside ``[lo - window / 2, hi + 1]`` once there
+        are twice a window's worth (a full-frame slice is 2 MB at 1080p)."""
         window = max(hi - lo, 1)
-        if len(self._slices) > 4 * window * len(self.paths.groups) + 16:
-            for key in [k for k in self._slices if k[0] < lo - window or k[0] >= hi + window]:
+        if len(self._slices) > 2 * window * len(self.paths.groups) + 8:
+            for key in [k for k in self._slices if k[0] < lo - window // 2 or k[0] > hi + 1]:
                 del self._slices[key]
 
     # ------------------------------------------------------------------- frames
